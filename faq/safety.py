@@ -1,0 +1,168 @@
+"""Safety triage: does a message describe signs that need a clinician soon, or now?
+
+Runs on every message, independently of FAQ matching, with rules from
+``faq/data/safety.yaml``. The level is ``none``, ``urgent`` or ``emergency``.
+Negated, asked-about and resolved signs do not count: a bot that cries wolf
+teaches people to ignore it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from faq.sources import DATA_DIR, DataError
+from faq.text import Analyzer, fold
+
+_CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?:tapi|tp|but|terus|trus|dan|and|skrg|now)\s")
+_QUESTION_END_RE = re.compile(r"\?")
+_SUFFIX_RE = re.compile(r"(?<=[a-z]{4})(?:nya|ku|mu)$")
+
+
+class SafetyLevel(IntEnum):
+    """How soon someone should get help; ordered, so levels compare."""
+
+    NONE = 0
+    URGENT = 1
+    EMERGENCY = 2
+
+    @property
+    def label(self) -> str:
+        """The level's name as the result and the evaluation sets spell it."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """The outcome of triage: the level and the signs that set it."""
+
+    level: SafetyLevel
+    signs: tuple[str, ...] = ()
+
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sign:
+    id: str
+    level: SafetyLevel
+    words: tuple[Phrase, ...]
+    near: tuple[tuple[Phrase, ...], tuple[Phrase, ...]] | None
+    window: int
+    requires_baby: bool
+    askable: bool
+
+
+class SafetyTriage:
+    """Applies the rules of ``safety.yaml`` to a message."""
+
+    def __init__(self, analyzer: Analyzer, path: Path = DATA_DIR / "safety.yaml") -> None:
+        self._analyzer = analyzer
+        try:
+            raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            self._negators = self._phrases(raw["negators"])
+            self._tags = {p[0] for p in self._phrases(raw["question_tags"])}
+            self._openers = {p[0] for p in self._phrases(raw["question_openers"])}
+            self._first_person = {p[0] for p in self._phrases(raw["first_person"])}
+            self._resolved = self._phrases(raw["resolved"])
+            self._baby = self._phrases(raw["baby"])
+            self._neg_window = int(raw.get("negation_window", 3))
+            self._signs = tuple(self._sign(item) for item in raw["signs"])
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+            raise DataError(path, f"invalid safety rules: {exc!r}") from exc
+
+    def _norm(self, text: str) -> list[str]:
+        # Written forms, not stems: Sastrawi stems "penyakit" (disease) to "sakit" (pain).
+        return [_SUFFIX_RE.sub("", w) for w in self._analyzer.normalize_words(text)]
+
+    def _phrases(self, items: Sequence[str]) -> tuple[Phrase, ...]:
+        if not all(isinstance(i, str) for i in items):
+            raise ValueError(f"every word must be a string (quote yes/no/on/off): {items}")
+        return tuple(p for p in (tuple(self._norm(str(i))) for i in items) if p)
+
+    def _sign(self, item: dict[str, Any]) -> _Sign:
+        near = item.get("near")
+        return _Sign(
+            id=str(item["id"]),
+            level=SafetyLevel[str(item["level"]).upper()],
+            words=self._phrases(item.get("words") or ()),
+            near=(self._phrases(near[0]), self._phrases(near[1])) if near else None,
+            window=int(item.get("window", 4)),
+            requires_baby=item.get("requires") == "baby",
+            askable=bool(item.get("askable")),
+        )
+
+    def assess(self, text: str) -> Triage:
+        """Triage one message."""
+        clauses = [c for c in _CLAUSE_RE.split(fold(text)) if c and c.strip()]
+        is_baby = any(bool(_find(self._norm(c), self._baby)) for c in clauses)
+        level, signs = SafetyLevel.NONE, []
+        # Questions are judged clause by clause: "does it hurt?" asks, "it hurts" reports.
+        asked = self._asked_clauses(text)
+        for index, clause in enumerate(clauses):
+            words = self._norm(clause)
+            for sign in self._signs:
+                if sign.requires_baby and not is_baby:
+                    continue
+                if self._matches(sign, words, asked=index in asked):
+                    signs.append(sign.id)
+                    level = max(level, sign.level)
+        return Triage(level=level, signs=tuple(dict.fromkeys(signs)))
+
+    def _asked_clauses(self, text: str) -> set[int]:
+        """Indexes of clauses that open a question with an auxiliary ("does it hurt?")."""
+        asked: set[int] = set()
+        index = 0
+        for sentence in re.split(r"(?<=[.!?\n])", fold(text)):
+            parts = [c for c in _CLAUSE_RE.split(sentence) if c and c.strip()]
+            if _QUESTION_END_RE.search(sentence) and parts:
+                first = self._norm(parts[0])
+                words = {w for part in parts for w in self._norm(part)}
+                if first and first[0] in self._openers and not words & self._first_person:
+                    asked.update(range(index, index + len(parts)))
+            index += len(parts)
+        return asked
+
+    def _matches(self, sign: _Sign, words: list[str], *, asked: bool) -> bool:
+        if sign.near is not None:
+            first, second = sign.near
+            for i, j in ((i, j) for i in _find(words, first) for j in _find(words, second)):
+                if abs(i - j) <= sign.window and not self._negated(words, min(i, j), second):
+                    return True
+            return False
+        for position in _find(words, sign.words):
+            if (asked and sign.askable) or self._negated(words, position, sign.words):
+                continue
+            if self._tagged_question(words, position) or self._is_resolved(words, position):
+                continue
+            return True
+        return False
+
+    def _negated(self, words: list[str], position: int, phrases: tuple[Phrase, ...]) -> bool:
+        if any(p[0] in {n[0] for n in self._negators} for p in phrases if _at(words, position, p)):
+            return False  # the sign itself contains the negator ("tidak mau nyusu")
+        before = words[max(0, position - self._neg_window) : position]
+        return bool(_find(before, self._negators))
+
+    def _tagged_question(self, words: list[str], position: int) -> bool:
+        # "sakit ga?" / "sakit nggak sih": a tag question about the sign, not a report.
+        after = words[position + 1 : position + 3]
+        return bool(after) and after[0] == "tidak" and all(w in self._tags for w in after[1:])
+
+    def _is_resolved(self, words: list[str], position: int) -> bool:
+        return bool(_find(words[position + 1 : position + 4], self._resolved))
+
+
+def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:
+    return tuple(words[i : i + len(phrase)]) == phrase
+
+
+def _find(words: Sequence[str], phrases: tuple[Phrase, ...]) -> list[int]:
+    return [i for i in range(len(words)) for p in phrases if _at(words, i, p)]
