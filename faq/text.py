@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -82,10 +82,30 @@ class Lexicon:
     stopwords_en: frozenset[str]
     anchors: frozenset[str]
     concepts: Mapping[str, tuple[str, ...]]
+    # concept -> True when it blocks an answer even in a message about milia
+    out_of_scope: Mapping[str, bool] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = DATA_DIR / "lexicon.yaml") -> Lexicon:
-        """Read the lexicon; raise DataError naming the problem."""
+    def load(cls, data_dir: Path = DATA_DIR) -> Lexicon:
+        """Read ``lexicon.yaml`` and ``out-of-scope.yaml``; raise DataError naming the problem."""
+        lexicon = cls._load_lexicon(data_dir / "lexicon.yaml")
+        path = data_dir / "out-of-scope.yaml"
+        try:
+            raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise DataError(path, f"cannot read: {exc}") from exc
+        concepts = dict(lexicon.concepts)
+        blocking: dict[str, bool] = {}
+        for scope, always in (("always", True), ("unanchored", False)):
+            for name, forms in (raw.get(scope) or {}).items():
+                if not isinstance(forms, list) or not all(isinstance(f, str) for f in forms):
+                    raise DataError(path, f"{scope}.{name} must be a list of strings")
+                concepts[f"@x-{name}"] = tuple(forms)
+                blocking[f"@x-{name}"] = always
+        return replace(lexicon, concepts=concepts, out_of_scope=blocking)
+
+    @classmethod
+    def _load_lexicon(cls, path: Path) -> Lexicon:
         try:
             raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:

@@ -154,7 +154,10 @@ class _EntryReader:
 
 
 def _read_topic_file(
-    file: Path, sources: Mapping[str, Source], entries: dict[str, Entry]
+    file: Path,
+    sources: Mapping[str, Source],
+    entries: dict[str, Entry],
+    problems: list[DataError] | None = None,
 ) -> Topic:
     text = file.read_text(encoding="utf-8")
     try:
@@ -173,40 +176,77 @@ def _read_topic_file(
         raise DataError(file, "'entries' must be a non-empty list")
     ids = []
     for item in raw_entries:
-        if not isinstance(item, dict):
-            raise DataError(file, "each entry must be a mapping")
-        entry_id = str(item.get("id", ""))
-        reader = _EntryReader(file, text, item, entry_id)
-        if not _ID_RE.match(entry_id):
-            raise reader.fail("entry id must be lowercase words joined by '-'")
-        if entry_id in entries:
-            raise reader.fail("duplicate entry id (ids are unique across all topic files)")
-        answer = reader.per_lang_str("answer")
-        citations = reader.citations(sources)
-        reader.check_markers(answer, len(citations))
-        notes = item.get("notes") or []
-        if not isinstance(notes, list) or not set(notes) <= NOTE_KINDS:
-            raise reader.fail(f"notes must be a list drawn from {sorted(NOTE_KINDS)}")
-        related = item.get("related") or []
-        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
-            raise reader.fail("related must be a list of entry ids")
-        entries[entry_id] = Entry(
-            id=entry_id,
-            topic_id=topic_id,
-            question=reader.per_lang_str("question"),
-            answer=answer,
-            phrasings=reader.per_lang_list("phrasings", required=True),
-            keywords=reader.per_lang_list("keywords", required=False),
-            related=tuple(related),
-            citations=citations,
-            notes=frozenset(notes),
-        )
-        ids.append(entry_id)
+        try:
+            entry = _read_entry(file, text, item, topic_id, sources, entries)
+        except DataError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+            continue
+        entries[entry.id] = entry
+        ids.append(entry.id)
     return Topic(id=topic_id, title=title, entry_ids=tuple(ids))
+
+
+def _read_entry(
+    file: Path,
+    text: str,
+    item: Any,
+    topic_id: str,
+    sources: Mapping[str, Source],
+    entries: Mapping[str, Entry],
+) -> Entry:
+    if not isinstance(item, dict):
+        raise DataError(file, "each entry must be a mapping")
+    entry_id = str(item.get("id", ""))
+    reader = _EntryReader(file, text, item, entry_id)
+    if not _ID_RE.match(entry_id):
+        raise reader.fail("entry id must be lowercase words joined by '-'")
+    if entry_id in entries:
+        raise reader.fail("duplicate entry id (ids are unique across all topic files)")
+    answer = reader.per_lang_str("answer")
+    citations = reader.citations(sources)
+    reader.check_markers(answer, len(citations))
+    notes = item.get("notes") or []
+    if not isinstance(notes, list) or not set(notes) <= NOTE_KINDS:
+        raise reader.fail(f"notes must be a list drawn from {sorted(NOTE_KINDS)}")
+    related = item.get("related") or []
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        raise reader.fail("related must be a list of entry ids")
+    return Entry(
+        id=entry_id,
+        topic_id=topic_id,
+        question=reader.per_lang_str("question"),
+        answer=answer,
+        phrasings=reader.per_lang_list("phrasings", required=True),
+        keywords=reader.per_lang_list("keywords", required=False),
+        related=tuple(related),
+        citations=citations,
+        notes=frozenset(notes),
+    )
 
 
 def load_tree(data_dir: Path = DATA_DIR) -> FaqTree:
     """Load and validate the sources and every topic file; raise DataError on any problem."""
+    return _load(data_dir, problems=None)
+
+
+def check_tree(data_dir: Path = DATA_DIR) -> list[DataError]:
+    """Every problem of the data, not just the first (for ``skinfaq check``)."""
+    problems: list[DataError] = []
+    try:
+        tree = _load(data_dir, problems=problems)
+    except DataError as exc:
+        return [*problems, exc]
+    missing = [i for i in load_required_ids(data_dir) if i not in tree.entries]
+    problems += [
+        DataError(data_dir / "required-entries.yaml", "required entry is missing", entry=i)
+        for i in missing
+    ]
+    return problems
+
+
+def _load(data_dir: Path, problems: list[DataError] | None) -> FaqTree:
     sources = load_sources(data_dir)
     tree_dir = data_dir / "tree"
     files = sorted(tree_dir.glob("*.yaml"))
@@ -216,18 +256,27 @@ def load_tree(data_dir: Path = DATA_DIR) -> FaqTree:
     topics: list[Topic] = []
     order = _topic_order(tree_dir)
     for file in sorted(files, key=lambda f: (order.get(f.stem, len(order)), f.stem)):
-        topic = _read_topic_file(file, sources, entries)
+        try:
+            topic = _read_topic_file(file, sources, entries, problems)
+        except DataError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+            continue
         if any(t.id == topic.id for t in topics):
             raise DataError(file, f"duplicate topic id {topic.id!r}")
         topics.append(topic)
     for entry in entries.values():
         for rel in entry.related:
             if rel not in entries or rel == entry.id:
-                raise DataError(
+                error = DataError(
                     tree_dir / f"{entry.topic_id}.yaml",
                     f"related entry {rel!r} does not exist (or is the entry itself)",
                     entry=entry.id,
                 )
+                if problems is None:
+                    raise error
+                problems.append(error)
     return FaqTree(sources=sources, topics=tuple(topics), entries=entries)
 
 

@@ -1,0 +1,194 @@
+"""The FAQ engine: from a chat message to a plain result the adapters render.
+
+``FaqEngine.ask`` triages safety, finds small talk, ranks the entries and
+decides one of four outcomes:
+
+- ``answered``: one entry clearly answers the message;
+- ``suggest``: the message is about milia but could mean several entries;
+- ``unanswered``: nothing in the tree answers it, including questions the
+  sources do not cover (contagion, prices, brands, cancer...): the nearest
+  wrong entry is never given;
+- ``smalltalk``: greetings, thanks, goodbyes, help, who are you.
+
+Ranking compares the message's terms (see :mod:`faq.text`) with every phrasing
+of every entry (cosine over IDF weights, best phrasing wins) and with the
+entry's whole vocabulary (share of the message it explains).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.answer import Composer, Result, Suggestion
+from faq.safety import SafetyLevel, SafetyTriage, Triage
+from faq.smalltalk import Smalltalk
+from faq.sources import DATA_DIR
+from faq.text import Analysis, Analyzer, Lexicon
+from faq.tree import FaqTree, load_tree
+
+LANGS = ("en", "id")
+# Messages longer than this are matched on their start; a chat question is short,
+# and a pasted essay must not cost more than a question.
+MAX_MATCH_CHARS = 600
+
+# Decision thresholds on the combined score (0..1), set on the development set
+# and checked against held-out sets; see README "Matching quality".
+ANSWER_SCORE = 0.42
+ANSWER_MARGIN = 0.06
+SUGGEST_SCORE = 0.25
+UNANCHORED_ANSWER_SCORE = 0.60
+PHRASING_WEIGHT = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """An entry and how well it matches a message."""
+
+    entry_id: str
+    score: float
+
+
+class _Index:
+    """Per-entry term sets and IDF weights; rebuilt when phrasings are added."""
+
+    def __init__(self, docs: Mapping[str, list[frozenset[str]]]) -> None:
+        self.docs = {e: [d for d in ds if d] for e, ds in docs.items()}
+        self.bags = {e: frozenset().union(*ds) if ds else frozenset() for e, ds in docs.items()}
+        df = Counter(t for bag in self.bags.values() for t in bag)
+        n = len(self.bags)
+        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self.norms = {
+            e: [math.sqrt(sum(self.idf[t] ** 2 for t in d)) for d in ds]
+            for e, ds in self.docs.items()
+        }
+
+    def rank(self, terms: Iterable[str]) -> list[Ranked]:
+        query = {t for t in terms if t in self.idf}
+        if not query:
+            return []
+        q_norm = math.sqrt(sum(self.idf[t] ** 2 for t in query))
+        q_mass = sum(self.idf[t] for t in query)
+        ranked = []
+        for entry_id, docs in self.docs.items():
+            best = 0.0
+            for doc, norm in zip(docs, self.norms[entry_id], strict=True):
+                shared = query & doc
+                if shared:
+                    dot = sum(self.idf[t] ** 2 for t in shared)
+                    best = max(best, dot / (q_norm * norm))
+            covered = sum(self.idf[t] for t in query & self.bags[entry_id]) / q_mass
+            score = PHRASING_WEIGHT * best + (1 - PHRASING_WEIGHT) * covered
+            if score > 0:
+                ranked.append(Ranked(entry_id, score))
+        ranked.sort(key=lambda r: (-r.score, r.entry_id))
+        return ranked
+
+
+class FaqEngine:
+    """Answers messages from a validated tree. Thread-safe for reads; cheap per message."""
+
+    def __init__(self, tree: FaqTree, analyzer: Analyzer, composer: Composer) -> None:
+        self.tree = tree
+        self.analyzer = analyzer
+        self.triage = SafetyTriage(analyzer)
+        self.smalltalk = Smalltalk(analyzer)
+        self.composer = composer
+        self._extra: dict[str, list[tuple[str, str]]] = {}
+        self._lock = threading.Lock()
+        for entry in tree.entries.values():
+            for lang in LANGS:
+                self.analyzer.learn(" ".join((entry.question[lang], *entry.phrasings[lang])))
+                self.analyzer.learn(" ".join(entry.keywords[lang]))
+        self._index = self._build_index()
+
+    @classmethod
+    def load(cls, data_dir: Path = DATA_DIR) -> FaqEngine:
+        """Load and validate everything under ``data_dir``; raise DataError on any problem."""
+        tree = load_tree(data_dir)
+        return cls(tree, Analyzer(Lexicon.load(data_dir)), Composer.load(tree, data_dir))
+
+    # -- index -------------------------------------------------------------------------
+    def _terms(self, text: str) -> frozenset[str]:
+        return frozenset(self.analyzer.analyze(text).terms)
+
+    def _build_index(self) -> _Index:
+        docs: dict[str, list[frozenset[str]]] = {}
+        for entry in self.tree.entries.values():
+            texts = [entry.question[lang] for lang in LANGS]
+            texts += [p for lang in LANGS for p in entry.phrasings[lang]]
+            texts += [text for _, text in self._extra.get(entry.id, ())]
+            entry_docs = [self._terms(t) for t in texts]
+            keywords = [self._terms(k) for lang in LANGS for k in entry.keywords[lang]]
+            # Keywords widen the entry's vocabulary but are not phrasings of their own.
+            entry_docs.append(frozenset().union(*keywords) if keywords else frozenset())
+            docs[entry.id] = entry_docs
+        return _Index(docs)
+
+    def add_phrasing(self, entry_id: str, lang: str, text: str) -> None:
+        """Teach the engine a new way to ask for ``entry_id``, effective at once."""
+        if entry_id not in self.tree.entries:
+            raise KeyError(entry_id)
+        with self._lock:
+            self._extra.setdefault(entry_id, []).append((lang, text))
+            self.analyzer.learn(text)
+            self._index = self._build_index()
+
+    def group_key(self, text: str) -> str:
+        """Near-identical questions share this key (for grouping them in review)."""
+        return " ".join(sorted(set(self.analyzer.analyze(text[:MAX_MATCH_CHARS]).terms)))[:200]
+
+    # -- asking ------------------------------------------------------------------------
+    def rank(self, text: str) -> tuple[Analysis, list[Ranked]]:
+        """The analysis of ``text`` and every matching entry, best first."""
+        analysis = self.analyzer.analyze(text[:MAX_MATCH_CHARS])
+        return analysis, self._index.rank(analysis.terms)
+
+    def ask(self, text: str, *, lang: str | None = None, default_lang: str = "id") -> Result:
+        """Answer one message. ``lang`` forces the reply language."""
+        triage = self.triage.assess(text[: MAX_MATCH_CHARS * 4])
+        analysis, ranked = self.rank(text)
+        reply_lang = lang or analysis.lang or default_lang
+        return self._decide(text, analysis, ranked, triage, reply_lang)
+
+    def _decide(
+        self, text: str, analysis: Analysis, ranked: list[Ranked], triage: Triage, lang: str
+    ) -> Result:
+        concepts = analysis.concepts
+        anchored = bool(concepts & self.analyzer.lexicon.anchors)
+        blocking = self.analyzer.lexicon.out_of_scope
+        blocked = any(blocking.get(c, False) or (c in blocking and not anchored) for c in concepts)
+        top = ranked[0] if ranked else Ranked("", 0.0)
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        candidates = tuple(ranked[:3])
+        confidence = _confidence(top.score, top.score - second)
+        unknown = [t for t in analysis.terms if t not in self._index.idf]
+
+        small = self.smalltalk.find(text)
+        if small and (small.pure or top.score < SUGGEST_SCORE) and not (anchored and ranked):
+            return self.composer.smalltalk(small.intent, lang, triage, candidates)
+        if blocked or not ranked:
+            return self.composer.unanswered(lang, triage, candidates, 1 - confidence)
+        strong = top.score >= ANSWER_SCORE and top.score - second >= ANSWER_MARGIN
+        if anchored and strong or top.score >= UNANCHORED_ANSWER_SCORE and not unknown:
+            return self.composer.answered(top.entry_id, lang, triage, candidates, confidence)
+        if anchored and top.score >= SUGGEST_SCORE:
+            close = [r for r in ranked[:3] if r.score >= max(SUGGEST_SCORE, top.score * 0.6)]
+            suggestions = tuple(Suggestion(r.entry_id, r.score) for r in close)
+            return self.composer.suggest(suggestions, lang, triage, candidates, confidence)
+        return self.composer.unanswered(lang, triage, candidates, 1 - confidence)
+
+    def answer_entry(self, entry_id: str, lang: str, *, text: str = "") -> Result:
+        """The answer of one entry, as if it had matched (menus and "did you mean" taps)."""
+        triage = self.triage.assess(text) if text else Triage(level=SafetyLevel.NONE)
+        return self.composer.answered(entry_id, lang, triage, (), 1.0)
+
+
+def _confidence(score: float, margin: float) -> float:
+    """A probability-like confidence that the top entry is right (see ``skinfaq eval``)."""
+    z = 9.0 * (score - ANSWER_SCORE) + 12.0 * (margin - ANSWER_MARGIN) + 1.0
+    return round(1 / (1 + math.exp(-z)), 3)

@@ -1,0 +1,82 @@
+"""Small talk: greetings, thanks, goodbyes, "help" and "who are you".
+
+Such messages get the bot's own short reply, never an FAQ entry, and are not
+logged as unanswered. The phrases and replies are data (``smalltalk.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from faq.sources import DATA_DIR, DataError
+from faq.text import Analyzer
+
+
+@dataclass(frozen=True, slots=True)
+class SmalltalkIntent:
+    """One kind of small talk and the reply to it, per language."""
+
+    id: str
+    phrases: tuple[tuple[str, ...], ...]
+    reply: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SmalltalkMatch:
+    """The intent found in a message, and whether the message is nothing but small talk."""
+
+    intent: SmalltalkIntent
+    pure: bool
+
+
+class Smalltalk:
+    """Finds small talk in a message."""
+
+    def __init__(self, analyzer: Analyzer, path: Path = DATA_DIR / "smalltalk.yaml") -> None:
+        self._analyzer = analyzer
+        try:
+            raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            self.intents = tuple(
+                SmalltalkIntent(
+                    id=str(item["id"]),
+                    phrases=tuple(self._words(p) for p in item["phrases"]),
+                    reply={lang: str(item["reply"][lang]) for lang in ("en", "id")},
+                )
+                for item in raw["intents"]
+            )
+            self._filler = {w for f in raw.get("filler", ()) for w in self._words(f)}
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise DataError(path, f"invalid small talk: {exc!r}") from exc
+
+    def _words(self, text: Any) -> tuple[str, ...]:
+        if not isinstance(text, str):
+            raise TypeError(f"phrase must be a string (quote yes/no/on/off): {text!r}")
+        return tuple(self._analyzer.normalize_words(text))
+
+    def find(self, text: str) -> SmalltalkMatch | None:
+        """The first intent whose phrase occurs in ``text``, if any."""
+        words = self._analyzer.normalize_words(text)
+        for intent in self.intents:
+            spans = [_span(words, p) for p in intent.phrases]
+            covered = {i for span in spans if span for i in span}
+            if covered:
+                rest = [w for i, w in enumerate(words) if i not in covered]
+                pure = all(w in self._filler or self._is_smalltalk_word(w) for w in rest)
+                return SmalltalkMatch(intent=intent, pure=pure)
+        return None
+
+    def _is_smalltalk_word(self, word: str) -> bool:
+        return any(word in phrase for intent in self.intents for phrase in intent.phrases)
+
+
+def _span(words: Sequence[str], phrase: Sequence[str]) -> range | None:
+    size = len(phrase)
+    for i in range(len(words) - size + 1):
+        if tuple(words[i : i + size]) == tuple(phrase):
+            return range(i, i + size)
+    return None
