@@ -18,6 +18,7 @@ entry's whole vocabulary (share of the message it explains).
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -42,7 +43,12 @@ ANSWER_SCORE = 0.42
 ANSWER_MARGIN = 0.06
 SUGGEST_SCORE = 0.25
 UNANCHORED_ANSWER_SCORE = 0.60
-PHRASING_WEIGHT = 0.6
+PHRASING_WEIGHT = 0.5
+STEM_WEIGHT = 0.6
+# In a message with context before the question ("my son is 14 and ... do teens
+# get milia?"), words outside the question sentences count this much.
+CONTEXT_WEIGHT = 0.4
+_SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,39 +60,53 @@ class Ranked:
 
 
 class _Index:
-    """Per-entry term sets and IDF weights; rebuilt when phrasings are added."""
+    """Per-entry term vectors and IDF weights; rebuilt when phrasings are added.
+
+    An entry is scored two ways and the scores averaged: against its closest
+    phrasing (a precise match of how someone asked before) and against its
+    centroid, the average of all its phrasings (robust to one odd phrasing).
+    Curated concepts weigh more than raw stems, which often match by accident.
+    """
 
     def __init__(self, docs: Mapping[str, list[frozenset[str]]]) -> None:
         self.docs = {e: [d for d in ds if d] for e, ds in docs.items()}
-        self.bags = {e: frozenset().union(*ds) if ds else frozenset() for e, ds in docs.items()}
-        df = Counter(t for bag in self.bags.values() for t in bag)
-        n = len(self.bags)
-        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        df = Counter(t for ds in self.docs.values() for t in frozenset().union(*ds))
+        n = len(self.docs)
+        self.idf = {t: _kind_weight(t) * math.log(1 + n / c) for t, c in df.items()}
         self.norms = {
             e: [math.sqrt(sum(self.idf[t] ** 2 for t in d)) for d in ds]
             for e, ds in self.docs.items()
         }
+        self.centroids: dict[str, dict[str, float]] = {}
+        for entry_id, entry_docs in self.docs.items():
+            counts = Counter(t for d in entry_docs for t in d)
+            vector = {t: self.idf[t] * c / len(entry_docs) for t, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in vector.values()))
+            self.centroids[entry_id] = {t: v / norm for t, v in vector.items()}
 
-    def rank(self, terms: Iterable[str]) -> list[Ranked]:
-        query = {t for t in terms if t in self.idf}
+    def rank(self, weights: Mapping[str, float]) -> list[Ranked]:
+        query = {t: w * self.idf[t] for t, w in weights.items() if t in self.idf}
         if not query:
             return []
-        q_norm = math.sqrt(sum(self.idf[t] ** 2 for t in query))
-        q_mass = sum(self.idf[t] for t in query)
+        q_norm = math.sqrt(sum(v * v for v in query.values()))
         ranked = []
         for entry_id, docs in self.docs.items():
             best = 0.0
             for doc, norm in zip(docs, self.norms[entry_id], strict=True):
-                shared = query & doc
-                if shared:
-                    dot = sum(self.idf[t] ** 2 for t in shared)
+                dot = sum(v * self.idf[t] for t, v in query.items() if t in doc)
+                if dot:
                     best = max(best, dot / (q_norm * norm))
-            covered = sum(self.idf[t] for t in query & self.bags[entry_id]) / q_mass
-            score = PHRASING_WEIGHT * best + (1 - PHRASING_WEIGHT) * covered
+            centroid = self.centroids[entry_id]
+            central = sum(v * centroid.get(t, 0.0) for t, v in query.items()) / q_norm
+            score = PHRASING_WEIGHT * best + (1 - PHRASING_WEIGHT) * central
             if score > 0:
                 ranked.append(Ranked(entry_id, score))
         ranked.sort(key=lambda r: (-r.score, r.entry_id))
         return ranked
+
+
+def _kind_weight(term: str) -> float:
+    return 1.0 if term.startswith("@") else STEM_WEIGHT
 
 
 class FaqEngine:
@@ -145,8 +165,18 @@ class FaqEngine:
     # -- asking ------------------------------------------------------------------------
     def rank(self, text: str) -> tuple[Analysis, list[Ranked]]:
         """The analysis of ``text`` and every matching entry, best first."""
-        analysis = self.analyzer.analyze(text[:MAX_MATCH_CHARS])
-        return analysis, self._index.rank(analysis.terms)
+        text = text[:MAX_MATCH_CHARS]
+        analysis = self.analyzer.analyze(text)
+        return analysis, self._index.rank(self._weights(text, analysis))
+
+    def _weights(self, text: str, analysis: Analysis) -> dict[str, float]:
+        """Terms of the question sentences weigh fully, context before them less."""
+        sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
+        questions = [s for s in sentences if s.endswith("?")]
+        if len(sentences) < 2 or not questions:
+            return dict.fromkeys(analysis.terms, 1.0)
+        focus = {t for q in questions for t in self.analyzer.analyze(q).terms}
+        return {t: 1.0 if t in focus else CONTEXT_WEIGHT for t in analysis.terms}
 
     def ask(self, text: str, *, lang: str | None = None, default_lang: str = "id") -> Result:
         """Answer one message. ``lang`` forces the reply language."""

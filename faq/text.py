@@ -205,10 +205,15 @@ class Analyzer:
                     return str(stem)
         return str(self._snowball.stemWord(word))
 
+    def _affixed_indonesian(self, word: str) -> bool:
+        return word not in self._id_roots and self.stem(word) in self._id_roots
+
     # -- concepts ----------------------------------------------------------------------
     def _build_concepts(self) -> None:
         # A written form belongs to one concept (an editor's mistake otherwise); a stem
         # shared by forms of two concepts ("tampilan", "penampilan") matches neither.
+        # Stems of affixed Indonesian forms are not used at all: Sastrawi rightly stems
+        # "kelainan" (disorder) to "lain" (other), which must not mean disorder.
         surface: dict[tuple[str, ...], str] = {}
         by_stem: dict[tuple[str, ...], set[str]] = {}
         for concept, forms in self.lexicon.concepts.items():
@@ -222,7 +227,8 @@ class Analyzer:
                         f"{form!r} of {concept} is already a form of {surface[words]}",
                     )
                 surface[words] = concept
-                by_stem.setdefault(tuple(self.stem(w) for w in words), set()).add(concept)
+                if not any(self._affixed_indonesian(w) for w in words):
+                    by_stem.setdefault(tuple(self.stem(w) for w in words), set()).add(concept)
         self._phrases = surface
         self._stem_phrases = {k: next(iter(v)) for k, v in by_stem.items() if len(v) == 1}
 
@@ -237,7 +243,7 @@ class Analyzer:
                     tuple(stems[i : i + size])
                 )
                 if concept:
-                    out.append(concept)
+                    out.extend(concept.split("+"))
                     i += size
                     break
             else:
