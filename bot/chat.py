@@ -77,9 +77,11 @@ class TerminalChat:
         elif result.status == "answered" and result.related:
             self.choices = [("entry", r.entry_id) for r in result.related]
             more = "More:" if self.lang == "en" else "Lainnya:"
-            self.say(more + "\n" + "\n".join(
-                f"  {i}. {r.question}" for i, r in enumerate(result.related, 1)
-            ))
+            self.say(
+                more
+                + "\n"
+                + "\n".join(f"  {i}. {r.question}" for i, r in enumerate(result.related, 1))
+            )
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the user wants to leave."""
@@ -106,27 +108,34 @@ class TerminalChat:
             else:
                 self.show_result(self.engine.answer_entry(ident, self.lang))
         else:
-            result = self.engine.ask(text, lang=self.lang if self.fixed_lang else None,
-                                     default_lang=self.lang)
+            result = self.engine.ask(
+                text, lang=self.lang if self.fixed_lang else None, default_lang=self.lang
+            )
             if self._log is not None:
                 await self._log(text, result)
             self.show_result(result)
         return True
 
 
-async def run_chat(engine: FaqEngine, *, lang: str, src: TextIO, out: TextIO,
-                   store: Store | None) -> None:
+async def run_chat(
+    engine: FaqEngine, *, lang: str, src: TextIO, out: TextIO, store: Store | None
+) -> None:
     """Read lines until end of input or 'quit'."""
 
     async def log(text: str, result: Result) -> None:
         if store is None:
             return
-        await store.log_outcome(lang=result.lang, status=result.status,
-                                entry_id=result.entry_id, chat_type="terminal")
+        await store.log_outcome(
+            lang=result.lang, status=result.status, entry_id=result.entry_id, chat_type="terminal"
+        )
         if result.status in ("unanswered", "suggest"):
             await store.log_question(
-                user_id=LOCAL_USER_ID, text=text, group_key=engine.group_key(text),
-                lang=result.lang, chat_type="terminal", status=result.status,
+                user_id=LOCAL_USER_ID,
+                text=text,
+                group_key=engine.group_key(text),
+                lang=result.lang,
+                chat_type="terminal",
+                status=result.status,
                 candidates=result.candidates,
             )
 
@@ -159,8 +168,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
         try:
             for phrasing in await store.list_phrasings():
                 engine.add_phrasing(phrasing.entry_id, phrasing.lang, phrasing.text)
-            await run_chat(engine, lang=args.lang or settings.default_lang,
-                           src=sys.stdin, out=sys.stdout, store=store)
+            await run_chat(
+                engine,
+                lang=args.lang or settings.default_lang,
+                src=sys.stdin,
+                out=sys.stdout,
+                store=store,
+            )
         finally:
             await store.close()
 

@@ -16,7 +16,7 @@ from typing import TextIO
 from faq.answer import Result
 from faq.engine import FaqEngine
 from faq.evaluate import evaluate, format_report, read_cases
-from faq.sources import DataError
+from faq.sources import DATA_DIR, DataError
 from faq.tree import check_tree
 
 
@@ -29,10 +29,10 @@ def _engine() -> FaqEngine:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate sources, tree, citations, both languages and the required ids."""
-    problems = check_tree()
+    problems = check_tree(args.data_dir)
     if not problems:
         try:
-            engine = FaqEngine.load()
+            engine = FaqEngine.load(args.data_dir)
         except DataError as exc:
             problems = [exc]
         else:
@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate sources, tree, citations and required entries")
+    p.add_argument("--data-dir", type=Path, default=DATA_DIR, help="check another copy of the data")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("ask", help="answer a question as the bot would")
@@ -189,8 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_tree)
 
     from bot.chat import add_chat_parser
+    from bot.review_cli import add_review_parser
+    from bot.run import add_bot_parser
 
     add_chat_parser(sub)
+    add_bot_parser(sub)
+    add_review_parser(sub)
     return parser
 
 

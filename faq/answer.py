@@ -156,7 +156,9 @@ class Composer:
             for n, c in enumerate(entry.citations, start=1)
         )
         notices = [self.notice("disclaimer", lang)]
-        notices += [self.notice(kind, lang) for kind in ("professional", "baby") if kind in entry.notes]
+        notices += [
+            self.notice(kind, lang) for kind in ("professional", "baby") if kind in entry.notes
+        ]
         sources = "; ".join(
             f"[{c.number}] {c.title} ({self.publisher(c.publisher, lang)})" for c in citations
         )
@@ -192,7 +194,8 @@ class Composer:
         """A "did you mean...?" with up to three candidates."""
         base = self._base(triage, lang)
         named = tuple(
-            Suggestion(s.entry_id, s.score, self.question(s.entry_id, lang)) for s in suggestions[:3]
+            Suggestion(s.entry_id, s.score, self.question(s.entry_id, lang))
+            for s in suggestions[:3]
         )
         listing = "\n".join(f"{i}. {s.question}" for i, s in enumerate(named, start=1))
         return Result(

@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +39,13 @@ MAX_MATCH_CHARS = 600
 
 # Decision thresholds on the combined score (0..1), set on the development set
 # and checked against held-out sets; see README "Matching quality".
-ANSWER_SCORE = 0.42
-ANSWER_MARGIN = 0.06
+ANSWER_SCORE = 0.40
+ANSWER_MARGIN = 0.04
 SUGGEST_SCORE = 0.25
-UNANCHORED_ANSWER_SCORE = 0.60
-PHRASING_WEIGHT = 0.5
+UNANCHORED_FAMILIAR = 0.67
+PHRASING_WEIGHT = 0.6
 STEM_WEIGHT = 0.6
+IDF_POWER = 0.5
 # In a message with context before the question ("my son is 14 and ... do teens
 # get milia?"), words outside the question sentences count this much.
 CONTEXT_WEIGHT = 0.4
@@ -72,7 +73,7 @@ class _Index:
         self.docs = {e: [d for d in ds if d] for e, ds in docs.items()}
         df = Counter(t for ds in self.docs.values() for t in frozenset().union(*ds))
         n = len(self.docs)
-        self.idf = {t: _kind_weight(t) * math.log(1 + n / c) for t, c in df.items()}
+        self.idf = {t: _kind_weight(t) * math.log(1 + n / c) ** IDF_POWER for t, c in df.items()}
         self.norms = {
             e: [math.sqrt(sum(self.idf[t] ** 2 for t in d)) for d in ds]
             for e, ds in self.docs.items()
@@ -119,6 +120,9 @@ class FaqEngine:
         self.smalltalk = Smalltalk(analyzer)
         self.composer = composer
         self._extra: dict[str, list[tuple[str, str]]] = {}
+        # Phrasings editors attached from the review queue: their decision for exactly
+        # this way of asking, so it wins over ranking.
+        self._attached: dict[frozenset[str], str] = {}
         self._lock = threading.Lock()
         for entry in tree.entries.values():
             for lang in LANGS:
@@ -156,6 +160,8 @@ class FaqEngine:
         with self._lock:
             self._extra.setdefault(entry_id, []).append((lang, text))
             self.analyzer.learn(text)
+            if terms := self._terms(text[:MAX_MATCH_CHARS]):
+                self._attached[terms] = entry_id
             self._index = self._build_index()
 
     def group_key(self, text: str) -> str:
@@ -198,15 +204,21 @@ class FaqEngine:
         confidence = _confidence(top.score, top.score - second)
         unknown = [t for t in analysis.terms if t not in self._index.idf]
 
+        if attached := self._attached.get(frozenset(analysis.terms)):
+            return self.composer.answered(attached, lang, triage, candidates, 0.95)
         small = self.smalltalk.find(text)
         if small and (small.pure or top.score < SUGGEST_SCORE) and not (anchored and ranked):
             return self.composer.smalltalk(small.intent, lang, triage, candidates)
         if blocked or not ranked:
             return self.composer.unanswered(lang, triage, candidates, 1 - confidence)
+        # A message that never names milia ("is extraction painful?") is usually a
+        # follow-up in a milia chat, so it may be answered, but only when nearly all
+        # of its words are the FAQ's own: otherwise it is likely about something else.
+        familiar = 1 - len(unknown) / max(1, len(analysis.terms))
         strong = top.score >= ANSWER_SCORE and top.score - second >= ANSWER_MARGIN
-        if anchored and strong or top.score >= UNANCHORED_ANSWER_SCORE and not unknown:
+        if strong and (anchored or familiar >= UNANCHORED_FAMILIAR):
             return self.composer.answered(top.entry_id, lang, triage, candidates, confidence)
-        if anchored and top.score >= SUGGEST_SCORE:
+        if top.score >= SUGGEST_SCORE and (anchored or familiar >= UNANCHORED_FAMILIAR):
             close = [r for r in ranked[:3] if r.score >= max(SUGGEST_SCORE, top.score * 0.6)]
             suggestions = tuple(Suggestion(r.entry_id, r.score) for r in close)
             return self.composer.suggest(suggestions, lang, triage, candidates, confidence)

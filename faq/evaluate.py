@@ -76,7 +76,9 @@ class Report:
         gap = 0.0
         for b in range(bins):
             lo, hi = b / bins, (b + 1) / bins
-            chunk = [(c, ok) for c, ok in self.calibration if lo <= c < hi or (b == bins - 1 and c == 1)]
+            chunk = [
+                (c, ok) for c, ok in self.calibration if lo <= c < hi or (b == bins - 1 and c == 1)
+            ]
             if chunk:
                 mean_conf = sum(c for c, _ in chunk) / len(chunk)
                 accuracy = sum(ok for _, ok in chunk) / len(chunk)
@@ -114,41 +116,43 @@ def evaluate(cases: Iterable[Mapping[str, Any]], ask: Callable[[str], Result]) -
     """Run every case through ``ask`` and count the metrics."""
     report = Report()
     for case in cases:
-        result = ask(case["q"])
-        group = case.get("lang", "all") if case.get("lang") in GROUPS else "all"
-        kind, expect = case.get("kind"), list(case.get("expect") or [])
-        got = f"{result.status} {result.entry_id or ''} {[s.entry_id for s in result.suggestions]}"
-
-        def note(metric: str, hit: bool, expected: str, *, _g: str = group) -> None:
-            report.count(metric, _g, hit)
-            if not hit:
-                report.misses.append(Miss(metric, case["q"], _g, expected, got.strip()))
-
-        answered = result.status == "answered"
-        if kind == "faq":
-            correct = answered and result.entry_id in expect
-            note("accuracy", correct, " | ".join(expect))
-            report.count("wrong", group, answered and result.entry_id not in expect)
-            suggested = {s.entry_id for s in result.suggestions}
-            report.count("suggestion_hit", group, result.status == "suggest" and bool(suggested & set(expect)))
-            if answered:
-                report.calibration.append((result.confidence, correct))
-        elif kind == "out_of_scope":
-            note("refusal", not answered, "not answered")
-        elif kind == "smalltalk":
-            note("smalltalk", result.status == "smalltalk", "smalltalk")
-        if kind == "red_flag":
-            need = SafetyLevel[str(case.get("safety", "none")).upper()]
-            got_level = SafetyLevel[result.safety.upper()]
-            report.count("safety_recall", group, got_level >= need)
-            if got_level < need:
-                report.misses.append(Miss("safety_recall", case["q"], group, need.label, result.safety))
-        else:
-            alarm = result.safety != "none"
-            report.count("false_alarms", group, alarm)
-            if alarm:
-                report.misses.append(Miss("false_alarms", case["q"], group, "none", result.safety))
+        _score(report, case, ask(case["q"]))
     return report
+
+
+def _score(report: Report, case: Mapping[str, Any], result: Result) -> None:
+    group = case["lang"] if case.get("lang") in GROUPS else "all"
+    kind, expect = case.get("kind"), list(case.get("expect") or [])
+    got = f"{result.status} {result.entry_id or ''} {[s.entry_id for s in result.suggestions]}"
+
+    def note(metric: str, hit: bool, expected: str, outcome: str = got) -> None:
+        report.count(metric, group, hit)
+        if not hit:
+            report.misses.append(Miss(metric, case["q"], group, expected, outcome.strip()))
+
+    answered = result.status == "answered"
+    if kind == "faq":
+        correct = answered and result.entry_id in expect
+        note("accuracy", correct, " | ".join(expect))
+        report.count("wrong", group, answered and result.entry_id not in expect)
+        suggested = {s.entry_id for s in result.suggestions}
+        hit = result.status == "suggest" and bool(suggested & set(expect))
+        report.count("suggestion_hit", group, hit)
+        if answered:
+            report.calibration.append((result.confidence, correct))
+    elif kind == "out_of_scope":
+        note("refusal", not answered, "not answered")
+    elif kind == "smalltalk":
+        note("smalltalk", result.status == "smalltalk", "smalltalk")
+    level = SafetyLevel[result.safety.upper()]
+    if kind == "red_flag":
+        need = SafetyLevel[str(case.get("safety", "none")).upper()]
+        note("safety_recall", level >= need, need.label, result.safety)
+    else:
+        # Counted as a rate of alarms, so a "hit" here is the bad outcome.
+        report.count("false_alarms", group, level > SafetyLevel.NONE)
+        if level > SafetyLevel.NONE:
+            report.misses.append(Miss("false_alarms", case["q"], group, "none", result.safety))
 
 
 def format_report(report: Report) -> str:

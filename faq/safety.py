@@ -71,6 +71,7 @@ class SafetyTriage:
             self._tags = {p[0] for p in self._phrases(raw["question_tags"])}
             self._openers = {p[0] for p in self._phrases(raw["question_openers"])}
             self._first_person = {p[0] for p in self._phrases(raw["first_person"])}
+            self._conditionals = {p[0] for p in self._phrases(raw["conditionals"])}
             self._resolved = self._phrases(raw["resolved"])
             self._baby = self._phrases(raw["baby"])
             self._neg_window = int(raw.get("negation_window", 3))
@@ -152,9 +153,12 @@ class SafetyTriage:
         return bool(_find(before, self._negators))
 
     def _tagged_question(self, words: list[str], position: int) -> bool:
-        # "sakit ga?" / "sakit nggak sih": a tag question about the sign, not a report.
+        # "sakit ga?", "sakit nggak sih", "sakit ga kalo diekstraksi?": a question about
+        # the sign, not a report of it.
         after = words[position + 1 : position + 3]
-        return bool(after) and after[0] == "tidak" and all(w in self._tags for w in after[1:])
+        if not after or after[0] != "tidak":
+            return False
+        return all(w in self._tags for w in after[1:]) or after[1] in self._conditionals
 
     def _is_resolved(self, words: list[str], position: int) -> bool:
         return bool(_find(words[position + 1 : position + 4], self._resolved))

@@ -38,7 +38,7 @@ from faq.sources import DATA_DIR, DataError
 _ZERO_WIDTH_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
-_REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2$")
+_REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2(?:an|nya|in)?$")
 MAX_PHRASE = 4
 
 

@@ -1,0 +1,62 @@
+"""Regression floors on the development set and on a held-out set written without it.
+
+The floors are today's figures (see README "Matching quality"); raise them as
+the engine improves, never lower them to make a change pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq.engine import FaqEngine
+from faq.evaluate import Report, evaluate, read_cases
+
+DATA = Path(__file__).parent / "data"
+FLOORS = {
+    # set: {metric: (floor or ceiling, higher is better)}
+    "dev.jsonl": {
+        "accuracy": (0.95, True),
+        "wrong": (0.03, False),
+        "refusal": (1.0, True),
+        "smalltalk": (1.0, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
+    "heldout.jsonl": {
+        "accuracy": (0.90, True),
+        "wrong": (0.01, False),
+        "refusal": (1.0, True),
+        "smalltalk": (1.0, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.01, False),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaqEngine:
+    return FaqEngine.load()
+
+
+@pytest.fixture(scope="module")
+def reports(engine: FaqEngine) -> dict[str, Report]:
+    out = {}
+    for name in FLOORS:
+        with (DATA / name).open(encoding="utf-8") as fp:
+            out[name] = evaluate(read_cases(fp), lambda q: engine.ask(q))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "metric"), [(n, m) for n, metrics in FLOORS.items() for m in metrics]
+)
+def test_floor(reports: dict[str, Report], name: str, metric: str) -> None:
+    bound, higher_is_better = FLOORS[name][metric]
+    rate = reports[name].rate(metric)
+    assert rate is not None
+    if higher_is_better:
+        assert rate >= bound, f"{name}: {metric} fell to {rate:.3f} (floor {bound})"
+    else:
+        assert rate <= bound, f"{name}: {metric} rose to {rate:.3f} (ceiling {bound})"

@@ -1,0 +1,169 @@
+"""The engine: from a chat message to one of four outcomes, with the answer as data.
+
+These tables are written for this suite (not copied from the evaluation sets).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from faq.engine import FaqEngine
+
+ANSWERED = [
+    # (message, expected reply language, acceptable entries)
+    ("milia itu sebenarnya apa sih kak", "id", {"what-is-milia"}),
+    ("what exactly are milia", "en", {"what-is-milia"}),
+    ("kenapa milia bisa muncul?", "id", {"causes-overview"}),
+    ("what causes milia", "en", {"causes-overview"}),
+    ("boleh ga milia dipencet pake jarum sendiri di rumah", "id", {"dont-pop-at-home"}),
+    ("is it ok to squeeze milia at home", "en", {"dont-pop-at-home"}),
+    ("milia bisa hilang sendiri ga", "id", {"does-it-go-away"}),
+    ("do milia go away on their own", "en", {"does-it-go-away"}),
+    ("cara mencegah milia muncul lagi", "id", {"prevention"}),
+    ("how to prevent milia", "en", {"prevention"}),
+    ("milia bisa dihilangkan dengan cryotherapy?", "id", {"treatment-cryotherapy"}),
+    ("does retinol work on milia", "en", {"treatment-retinoids"}),
+    ("is milia genetic or hereditary", "en", {"cause-genetics"}),
+    ("salep kortikosteroid bisa bikin milia?", "id", {"cause-steroids"}),
+    ("bayi baru lahir ada milia di hidung, normal ga?", "id", {"newborn-milia"}),
+    ("kapan harus ke dokter kulit buat milia", "id", {"when-to-see-doctor"}),
+    ("milia en plaque itu apa", "id", {"milia-en-plaque"}),
+    ("bedanya milia sama komedo apa", "id", {"milia-vs-acne"}),
+]
+
+UNANSWERED = [
+    "apakah milia menular ke pasangan?",
+    "is milia contagious",
+    "berapa harga krim retinoid di apotek",
+    "which brand of eye cream won't cause milia",
+    "can milia become cancer",
+    "pasta gigi bisa ngilangin milia ga",
+    "milia pas hamil bahaya ga",
+    "how do i treat eczema on my hands",
+    "siapa presiden indonesia sekarang",
+    "bedanya milia sama syringoma",
+]
+
+SMALLTALK = [
+    ("halo kak", "greeting"),
+    ("good morning!", "greeting"),
+    ("makasih banyak ya", "thanks"),
+    ("thanks a lot", "thanks"),
+    ("kamu siapa?", "identity"),
+    ("are you a real person", "identity"),
+    ("bisa bantu apa aja", "help"),
+    ("bye", "bye"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaqEngine:
+    return FaqEngine.load()
+
+
+@pytest.mark.parametrize(("message", "lang", "entries"), ANSWERED)
+def test_answers(engine: FaqEngine, message: str, lang: str, entries: set[str]) -> None:
+    result = engine.ask(message)
+    assert (result.status, result.lang) == ("answered", lang)
+    assert result.entry_id in entries
+    assert result.answer and result.citations and result.notices
+
+
+@pytest.mark.parametrize("message", UNANSWERED)
+def test_never_answers_what_the_sources_do_not_cover(engine: FaqEngine, message: str) -> None:
+    assert engine.ask(message).status in {"unanswered", "suggest"}
+
+
+@pytest.mark.parametrize(("message", "intent"), SMALLTALK)
+def test_smalltalk(engine: FaqEngine, message: str, intent: str) -> None:
+    result = engine.ask(message)
+    assert (result.status, result.smalltalk) == ("smalltalk", intent)
+    assert not result.citations
+
+
+def test_a_question_after_a_greeting_is_answered(engine: FaqEngine) -> None:
+    result = engine.ask("halo kak, milia bisa hilang sendiri ga?")
+    assert (result.status, result.entry_id) == ("answered", "does-it-go-away")
+
+
+def test_forced_language_wins(engine: FaqEngine) -> None:
+    result = engine.ask("what causes milia", lang="id")
+    assert result.lang == "id"
+    assert result.answer == engine.tree.entries[result.entry_id].answer["id"]
+
+
+def test_answer_carries_citations_notices_and_related(engine: FaqEngine) -> None:
+    result = engine.ask("how do dermatologists extract milia with a needle")
+    assert result.entry_id == "treatment-extraction"
+    assert [c.number for c in result.citations] == list(range(1, len(result.citations) + 1))
+    assert all(c.title and c.quote for c in result.citations)
+    assert "General information, not a diagnosis." in result.notices
+    assert any("professional" in n for n in result.notices)  # a treatment for professionals
+    assert result.related and all(r.question for r in result.related)
+    assert "[1]" in result.text and "Sources:" in result.text
+
+
+def test_baby_answers_point_to_the_babys_doctor(engine: FaqEngine) -> None:
+    result = engine.ask("bayi aku baru lahir ada bintik putih di hidung, perlu diobati ga?")
+    assert result.entry_id == "newborn-milia"
+    assert any("dokter" in n and "si kecil" in n for n in result.notices)
+
+
+def test_warning_comes_first_with_emergency_numbers(engine: FaqEngine) -> None:
+    result = engine.ask("abis pakai krim milia bibirku bengkak dan susah napas")
+    assert result.safety == "emergency"
+    assert result.text.startswith("\u26a0")
+    assert "119" in result.text and "112" in result.text
+
+
+def test_urgent_warning_keeps_the_answer(engine: FaqEngine) -> None:
+    result = engine.ask("i popped a milia with a needle and now it's red and full of pus")
+    assert result.safety == "urgent" and result.warning
+    assert result.text.index(result.warning) < (result.text.find("\n") + 1 or len(result.text))
+
+
+def test_suggest_offers_up_to_three_candidates(engine: FaqEngine) -> None:
+    result = engine.ask("milia")
+    assert result.status in {"suggest", "answered"}
+    if result.status == "suggest":
+        assert 1 <= len(result.suggestions) <= 3
+        assert all(s.question for s in result.suggestions)
+
+
+def test_attached_phrasing_is_used_at_once(engine: FaqEngine) -> None:
+    message = "kalo udah digosok pake batu apung milia ngilang ga"
+    before = engine.ask(message)
+    fresh = FaqEngine.load()
+    fresh.add_phrasing("treatment-overview", "id", message)
+    after = fresh.ask(message)
+    assert (after.status, after.entry_id) == ("answered", "treatment-overview")
+    assert before.entry_id != "treatment-overview" or before.status != "answered"
+
+
+def test_long_messages_are_matched_on_a_prefix(engine: FaqEngine) -> None:
+    result = engine.ask("what causes milia? " + "blah " * 20000)
+    assert result.status in {"answered", "suggest", "unanswered"}
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\u200b", "🙏", "?!", "\x00\x07"])
+def test_empty_or_symbol_messages_do_not_crash(engine: FaqEngine, message: str) -> None:
+    assert engine.ask(message).status in {"unanswered", "smalltalk"}
+
+
+def test_result_is_json_ready(engine: FaqEngine) -> None:
+    data = engine.ask("what causes milia").to_dict()
+    json.dumps(data)
+    for key in (
+        "status",
+        "entry_id",
+        "suggestions",
+        "lang",
+        "safety",
+        "confidence",
+        "text",
+        "citations",
+    ):
+        assert key in data
+    assert 0.0 <= data["confidence"] <= 1.0

@@ -1,0 +1,54 @@
+"""Safety triage: warning signs are caught, negated or asked-about ones are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from faq.safety import SafetyLevel, SafetyTriage
+from faq.text import Analyzer, Lexicon
+
+NONE, URGENT, EMERGENCY = SafetyLevel.NONE, SafetyLevel.URGENT, SafetyLevel.EMERGENCY
+
+
+@pytest.fixture(scope="module")
+def triage() -> SafetyTriage:
+    return SafetyTriage(Analyzer(Lexicon.load()))
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # reported signs
+        ("abis dipencet jadi merah dan perih", URGENT),
+        ("the one i squeezed is oozing pus now", URGENT),
+        ("keluar darah terus abis aku cungkil", URGENT),
+        ("bengkaknya makin gede", URGENT),
+        ("my eye next to the bump went blurry today", URGENT),
+        ("bintiknya menyebar cepat banget ke seluruh lengan", URGENT),
+        ("bayi 3 minggu demam tinggi, ada milia juga", URGENT),
+        ("my newborn is not feeding and has milia", URGENT),
+        ("is it normal that my milia hurts?", URGENT),
+        ("lidahku bengkak abis pakai serum", EMERGENCY),
+        ("i can't breathe properly after that cream", EMERGENCY),
+        ("bayiku lemes banget dan kebiruan", EMERGENCY),
+        ("sesak napas setelah oles krim", EMERGENCY),
+        # negated, asked about, or over
+        ("ga sakit, ga merah, ga gatal", NONE),
+        ("no pain and no redness at all", NONE),
+        ("it doesn't hurt", NONE),
+        ("ekstraksi milia sakit ga?", NONE),
+        ("does cryotherapy hurt?", NONE),
+        ("the blisters healed months ago and left milia", NONE),
+        ("penyakit kulit apa yang bikin milia", NONE),  # "penyakit" is not "sakit"
+        ("milia di muka anak makin banyak", NONE),  # more over time is not fast spreading
+        ("my baby has milia on her nose", NONE),
+    ],
+)
+def test_triage(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
+    assert triage.assess(message).level == level
+
+
+def test_triage_names_the_signs(triage: SafetyTriage) -> None:
+    result = triage.assess("bibir bengkak dan napas susah")
+    assert result.level is EMERGENCY
+    assert {"face-swelling", "breathing"} <= set(result.signs)

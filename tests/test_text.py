@@ -1,0 +1,79 @@
+"""Normalisation of chat text: folding, slang, reduplication, stems, concepts, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from faq.text import Analyzer, Lexicon, fold, split_words
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(Lexicon.load())
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("Bintik2 putih", ["bintik", "putih"]),
+        ("bintik-bintik", ["bintik"]),
+        ("milia-an", ["milia"]),
+        ("bangettt", ["banget"]),
+        ("MÍLIA\u200b!!", ["milia"]),
+        ("nyut2an", ["nyut"]),
+        ("don't", ["dont"]),
+    ],
+)
+def test_split_words_undoes_chat_spelling(raw: str, words: list[str]) -> None:
+    assert split_words(fold(raw)) == words
+
+
+def test_fold_removes_control_and_zero_width_characters() -> None:
+    assert fold("mi\u200blia\u202e\x07") == "milia "
+
+
+@pytest.mark.parametrize(
+    ("message", "concepts"),
+    [
+        ("gmn cara ngilangin mila", {"@remove", "@milia"}),
+        ("millia bisa dibekukan pake nitrogen cair?", {"@milia", "@freeze"}),
+        ("can milea be frozen off", {"@milia", "@freeze"}),
+        ("bayiku ada bintik putih di idung", {"@baby", "@whitebump", "@face"}),
+        ("jerawat putih", {"@acne", "@whitebump"}),
+        ("milia nular ga", {"@milia", "@x-contagion"}),
+        ("berapa lama milia hilang", {"@goaway", "@milia"}),
+        ("harganya berapa", {"@x-price"}),
+        ("dermatolgist", {"@doctor"}),  # a typo, corrected against the vocabulary
+    ],
+)
+def test_concepts_are_shared_across_languages_and_spellings(
+    analyzer: Analyzer, message: str, concepts: set[str]
+) -> None:
+    assert concepts <= analyzer.analyze(message).concepts
+
+
+def test_affixed_indonesian_stems_do_not_borrow_a_concept(analyzer: Analyzer) -> None:
+    # "kelainan" (disorder) stems to "lain" (other): "tempat lain" is not a disease.
+    assert "@disease" in analyzer.analyze("kelainan kulit").concepts
+    assert "@disease" not in analyzer.analyze("di tempat lain").concepts
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("milia tuh apa", "id"),
+        ("gmn cara ngilangin milia", "id"),
+        ("cara prevent milia gmn", "id"),
+        ("skincare yg oily bisa bikin milia ga", "id"),
+        ("what causes milia", "en"),
+        ("can i pop them myself", "en"),
+        ("is milia dangerous for babies", "en"),
+        ("penyebab milia pada orang dewasa", "id"),
+    ],
+)
+def test_language_detection(analyzer: Analyzer, message: str, lang: str) -> None:
+    assert analyzer.analyze(message).lang == lang
+
+
+def test_no_letters_means_no_language(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("🙏🙏 123").lang is None
