@@ -133,13 +133,13 @@ def test_suggest_offers_up_to_three_candidates(engine: FaqEngine) -> None:
 
 
 def test_attached_phrasing_is_used_at_once(engine: FaqEngine) -> None:
-    message = "kalo udah digosok pake batu apung milia ngilang ga"
+    message = "kalo digosok pake batu apung tiap mandi, bisa beres ga"
     before = engine.ask(message)
+    assert before.status != "answered"  # the premise: the tree alone does not answer it
     fresh = FaqEngine.load()
     fresh.add_phrasing("treatment-overview", "id", message)
     after = fresh.ask(message)
     assert (after.status, after.entry_id) == ("answered", "treatment-overview")
-    assert before.entry_id != "treatment-overview" or before.status != "answered"
 
 
 def test_long_messages_are_matched_on_a_prefix(engine: FaqEngine) -> None:
