@@ -21,7 +21,6 @@ from pathlib import Path
 
 __all__ = [
     "EMAIL_PLACEHOLDER",
-    "EMAIL_RE",
     "NUMBER_PLACEHOLDER",
     "PHONE_PLACEHOLDER",
     "key_path_for",
@@ -104,11 +103,36 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
-# RFC 5322 dot-atom characters plus any Unicode word character (internationalised
-# addresses). The lookbehind makes matches start only at the beginning of a run and the
-# possessive quantifiers stop backtracking, so long junk input stays linear-time.
-_ATEXT = r"\w!#$%&'*+/=?^`{|}~.\-"
-EMAIL_RE = re.compile(rf"(?<![{_ATEXT}])[{_ATEXT}]++@[\w\-]++(?:\.[\w\-]++)+")
+# Local-part characters: RFC 5322 dot-atom plus any Unicode word character (str.isalnum,
+# as regex \w), for internationalised addresses.
+_LOCAL_PUNCT = frozenset("_!#$%&'*+/=?^`{|}~.-")
+_DOMAIN_RE = re.compile(r"[\w\-]++(?:\.[\w\-]++)+")
+
+
+def _redact_emails(text: str) -> str:
+    """Replace ``local@domain.tld`` by scanning outward from each ``@``.
+
+    A regex would either be quadratic on long runs of letters (it retries the local part
+    from every position) or, with a lookbehind to prevent that, not idempotent. Walking
+    from each "@" visits every character a bounded number of times.
+    """
+    out: list[str] = []
+    done = 0  # text[:done] has been emitted
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > done and (text[start - 1].isalnum() or text[start - 1] in _LOCAL_PUNCT):
+            start -= 1
+        domain = _DOMAIN_RE.match(text, at + 1)
+        if start < at and domain is not None:
+            out += (text[done:start], EMAIL_PLACEHOLDER)
+            done = domain.end()
+            at = text.find("@", done)
+        else:
+            at = text.find("@", at + 1)
+    out.append(text[done:])
+    return "".join(out)
+
 
 # A numeric token: digits joined by single separators as people type phone numbers and
 # ids ("0812-3456-7890", "+1 (555) 123 4567", "3201 0123 4567 0001"). Dots and commas
@@ -160,5 +184,5 @@ def redact(text: str) -> str:
     """
     # E-mails first: their local part may hold a phone number, which would otherwise
     # be replaced alone and leave "[phone]@gmail.com" behind.
-    text = EMAIL_RE.sub(EMAIL_PLACEHOLDER, text)
+    text = _redact_emails(text)
     return _TOKEN_RE.sub(_replace_token, text)

@@ -119,14 +119,29 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX phrasings_entry ON phrasings (entry_id);
     CREATE INDEX phrasings_source ON phrasings (source_question_id);
     """,
-    # 2: covering indexes. Review listing and stats read table rows for every question in
-    # range; these let them scan index pages only (bench/bench_store.py, 100k questions).
+    # 2: stats and review read every row in range. Outcomes become daily counters, so
+    # stats cost grows with the window, not with traffic (hourly ones barely compress at
+    # 3k messages a day), and an outcome can no longer be matched to a logged question by
+    # its time. Covering indexes for the rest.
     """
+    CREATE TABLE outcome_counts (
+        day       INTEGER NOT NULL,           -- unix time of the UTC midnight
+        lang      TEXT NOT NULL,
+        status    TEXT NOT NULL
+                  CHECK (status IN ('answered', 'suggest', 'unanswered', 'smalltalk')),
+        entry_id  TEXT NOT NULL DEFAULT '',   -- '' = none (NULLs would defeat the key)
+        chat_type TEXT NOT NULL,
+        n         INTEGER NOT NULL,
+        PRIMARY KEY (day, lang, status, entry_id, chat_type)
+    ) WITHOUT ROWID;
+    INSERT INTO outcome_counts (day, lang, status, entry_id, chat_type, n)
+        SELECT created_at - created_at % 86400, lang, status, COALESCE(entry_id, ''),
+               chat_type, COUNT(*)
+        FROM outcomes GROUP BY 1, 2, 3, 4, 5;
+    DROP TABLE outcomes;
     DROP INDEX questions_review;
     CREATE INDEX questions_review ON questions (review_status, group_key, created_at, user_hash);
     CREATE INDEX questions_status_time ON questions (status, created_at, group_key);
-    DROP INDEX outcomes_time;
-    CREATE INDEX outcomes_time ON outcomes (created_at, lang, status, entry_id);
     DROP INDEX feedback_time;
     CREATE INDEX feedback_time ON feedback (created_at, entry_id, helpful);
     DROP INDEX picks_time;
@@ -227,6 +242,7 @@ class FeedbackSummary:
 class Stats:
     since: datetime
     until: datetime
+    outcomes_since: datetime  # outcome counts are per UTC day
     totals: OutcomeCounts
     by_lang: Mapping[str, OutcomeCounts]
     top_answered: tuple[EntryCount, ...]
@@ -267,6 +283,10 @@ class _Write:
 def _ts(when: datetime) -> int:
     # Naive datetimes are taken as UTC; comparing them as local time would shift windows.
     return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
+
+
+def _day(ts: int) -> int:
+    return ts - ts % 86400
 
 
 def _dt(ts: int) -> datetime:
@@ -336,8 +356,10 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-_INSERT_OUTCOME = (
-    "INSERT INTO outcomes (created_at, lang, status, entry_id, chat_type) VALUES (?, ?, ?, ?, ?)"
+_COUNT_OUTCOME = (
+    "INSERT INTO outcome_counts (day, lang, status, entry_id, chat_type, n)"
+    " VALUES (?, ?, ?, ?, ?, 1)"
+    " ON CONFLICT (day, lang, status, entry_id, chat_type) DO UPDATE SET n = n + 1"
 )
 _INSERT_QUESTION = (
     "INSERT INTO questions (created_at, user_hash, lang, chat_type, status, text, group_key,"
@@ -375,9 +397,9 @@ def _question(r: sqlite3.Row) -> QuestionRecord:
     )  # fmt: skip
 
 
-def _group(g: sqlite3.Row, ids: tuple[int, ...]) -> QuestionGroup:
+def _group(g: sqlite3.Row, users: int, ids: tuple[int, ...]) -> QuestionGroup:
     return QuestionGroup(
-        g["group_key"], g["n"], g["users"], _dt(g["last_at"]), g["text"], g["lang"],
+        g["group_key"], g["n"], users, _dt(g["last_at"]), g["text"], g["lang"],
         _candidates(g["candidates"]), ids,
     )  # fmt: skip
 
@@ -414,6 +436,7 @@ class Store:
         self._seq = itertools.count(1)
         self._retry_interval = retry_interval
         self._retry_at = 0.0
+        self._closed = False
 
     @classmethod
     async def open(
@@ -455,8 +478,11 @@ class Store:
         )  # fmt: skip
 
     async def close(self) -> None:
-        """Try once more to write queued records, then close the connection."""
+        """Try once more to write queued records, then close the connection (idempotent)."""
         async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             if self._pending:
                 await self._flush_locked()
             if self._pending:
@@ -578,10 +604,10 @@ class Store:
     async def log_outcome(
         self, *, lang: str, status: OutcomeStatus, entry_id: str | None, chat_type: str
     ) -> None:
-        """Count one handled message for statistics: no user, no text."""
+        """Count one handled message for statistics: no user, no text, a per-day counter."""
         _check(status, OutcomeStatus)
-        params = (self._now(), lang, status, entry_id, chat_type)
-        await self._write(_Write("outcome", _INSERT_OUTCOME, params))
+        params = (_day(self._now()), lang, status, entry_id or "", chat_type)
+        await self._write(_Write("outcome", _COUNT_OUTCOME, params))
 
     async def log_question(
         self,
@@ -654,8 +680,8 @@ class Store:
                 await self._db.execute_fetchall(
                     """
                     WITH g AS (
-                        SELECT group_key, COUNT(*) AS n, COUNT(DISTINCT user_hash) AS users,
-                               MAX(created_at) AS last_at, MAX(id) AS last_id
+                        SELECT group_key, COUNT(*) AS n, MAX(created_at) AS last_at,
+                               MAX(id) AS last_id
                         FROM questions WHERE review_status = ?
                         GROUP BY group_key
                         ORDER BY n DESC, last_at DESC, last_id DESC LIMIT ? OFFSET ?)
@@ -669,21 +695,29 @@ class Store:
             if not groups:
                 return []
             keys = [g["group_key"] for g in groups]
+            in_keys = f"group_key IN ({','.join('?' * len(keys))})"
+            page = (status, *keys)
+            # Distinct users only for this page: over all groups it would double the cost.
+            user_rows = await self._db.execute_fetchall(
+                "SELECT group_key, COUNT(DISTINCT user_hash) FROM questions"
+                f" WHERE review_status = ? AND {in_keys} GROUP BY group_key",
+                page,
+            )
             id_rows = await self._db.execute_fetchall(
                 f"""
                 SELECT group_key, id FROM (
                     SELECT group_key, id,
                            ROW_NUMBER() OVER (PARTITION BY group_key ORDER BY id DESC) AS rn
-                    FROM questions
-                    WHERE review_status = ? AND group_key IN ({",".join("?" * len(keys))}))
+                    FROM questions WHERE review_status = ? AND {in_keys})
                 WHERE rn <= ? ORDER BY id DESC
                 """,
-                (status, *keys, ids_limit),
+                (*page, ids_limit),
             )
+        users = {r[0]: int(r[1]) for r in user_rows}
         ids: dict[str, list[int]] = {k: [] for k in keys}
         for r in id_rows:
-            ids[r["group_key"]].append(r["id"])
-        return [_group(g, tuple(ids[g["group_key"]])) for g in groups]
+            ids[r[0]].append(r[1])
+        return [_group(g, users[g["group_key"]], tuple(ids[g["group_key"]])) for g in groups]
 
     async def count_groups(self, status: ReviewStatus = "new") -> int:
         """Number of distinct groups in ``status`` (for paging)."""
@@ -797,14 +831,18 @@ class Store:
     async def stats(
         self, *, since: datetime, until: datetime | None = None, top: int = 10
     ) -> Stats:
-        """Counts of outcomes, top entries and groups, feedback and picks in [since, until)."""
+        """Counts of outcomes, top entries and groups, feedback and picks in [since, until).
+
+        Outcome counts are per UTC day: they start at ``Stats.outcomes_since``, the
+        midnight before ``since``; questions, feedback and picks use exact times.
+        """
         lo, hi = _ts(since), _FOREVER if until is None else _ts(until)
         span = (lo, hi)
         async with self._lock:
             outcome_rows = await self._db.execute_fetchall(
-                "SELECT lang, status, entry_id, COUNT(*) AS n FROM outcomes"
-                " WHERE created_at >= ? AND created_at < ? GROUP BY lang, status, entry_id",
-                span,
+                "SELECT lang, status, entry_id, SUM(n) AS n FROM outcome_counts"
+                " WHERE day >= ? AND day < ? GROUP BY lang, status, entry_id",
+                (_day(lo), hi),
             )
             group_rows = await self._db.execute_fetchall(
                 """
@@ -833,7 +871,7 @@ class Store:
         for r in outcome_rows:
             counts = per_lang.setdefault(r["lang"], {})
             counts[r["status"]] = counts.get(r["status"], 0) + r["n"]
-            if r["status"] == "answered" and r["entry_id"] is not None:
+            if r["status"] == "answered" and r["entry_id"]:
                 answered[r["entry_id"]] = answered.get(r["entry_id"], 0) + r["n"]
         by_lang = {lang: OutcomeCounts(**c) for lang, c in sorted(per_lang.items())}
         totals = OutcomeCounts(
@@ -841,7 +879,8 @@ class Store:
         )
         ranked = sorted(answered.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return Stats(
-            since=_dt(lo), until=until or self._clock(), totals=totals, by_lang=by_lang,
+            since=_dt(lo), until=until or self._clock(), outcomes_since=_dt(_day(lo)),
+            totals=totals, by_lang=by_lang,
             top_answered=tuple(EntryCount(e, n) for e, n in ranked),
             top_unanswered=tuple(GroupCount(r[0], r[2], r[3], r[1]) for r in group_rows),
             feedback=tuple(FeedbackSummary(r[0], r[1], r[2]) for r in feedback_rows),
@@ -878,7 +917,11 @@ class Store:
     # -- privacy and maintenance ------------------------------------------------------------
 
     async def forget_user(self, user_id: int) -> int:
-        """Delete every record tied to the user, queued ones included; return the count."""
+        """Delete every record of the user, queued ones included; return how many.
+
+        Reviewer labels that embed the user's hash (an admin's "tg:<hash>") are replaced by
+        "forgotten"; the reviews themselves stay.
+        """
         h = self.hash_user(user_id)
         async with self._lock:
             before = len(self._pending)
@@ -889,6 +932,11 @@ class Store:
                     # Table names come from the literal tuple above, never from input.
                     cursor = await db.execute(f"DELETE FROM {table} WHERE user_hash = ?", (h,))
                     deleted += cursor.rowcount
+                for table, column in (("questions", "reviewed_by"), ("phrasings", "created_by")):
+                    await db.execute(
+                        f"UPDATE {table} SET {column} = 'forgotten' WHERE instr({column}, ?) > 0",
+                        (h,),
+                    )
             await self._checkpoint()
         return deleted
 
