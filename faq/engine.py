@@ -78,30 +78,41 @@ class _Index:
             e: [math.sqrt(sum(self.idf[t] ** 2 for t in d)) for d in ds]
             for e, ds in self.docs.items()
         }
-        self.centroids: dict[str, dict[str, float]] = {}
+        # Inverted indexes, so a message only touches the phrasings that share a term.
+        self.postings: dict[str, list[tuple[str, int]]] = {}
+        self.central: dict[str, dict[str, float]] = {}
         for entry_id, entry_docs in self.docs.items():
+            for i, doc in enumerate(entry_docs):
+                for t in doc:
+                    self.postings.setdefault(t, []).append((entry_id, i))
             counts = Counter(t for d in entry_docs for t in d)
             vector = {t: self.idf[t] * c / len(entry_docs) for t, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in vector.values()))
-            self.centroids[entry_id] = {t: v / norm for t, v in vector.items()}
+            for t, v in vector.items():
+                self.central.setdefault(t, {})[entry_id] = v / norm
 
     def rank(self, weights: Mapping[str, float]) -> list[Ranked]:
         query = {t: w * self.idf[t] for t, w in weights.items() if t in self.idf}
         if not query:
             return []
         q_norm = math.sqrt(sum(v * v for v in query.values()))
-        ranked = []
-        for entry_id, docs in self.docs.items():
-            best = 0.0
-            for doc, norm in zip(docs, self.norms[entry_id], strict=True):
-                dot = sum(v * self.idf[t] for t, v in query.items() if t in doc)
-                if dot:
-                    best = max(best, dot / (q_norm * norm))
-            centroid = self.centroids[entry_id]
-            central = sum(v * centroid.get(t, 0.0) for t, v in query.items()) / q_norm
-            score = PHRASING_WEIGHT * best + (1 - PHRASING_WEIGHT) * central
-            if score > 0:
-                ranked.append(Ranked(entry_id, score))
+        dots: dict[tuple[str, int], float] = {}
+        central: dict[str, float] = {}
+        for t, v in query.items():
+            contribution = v * self.idf[t]
+            for key in self.postings[t]:
+                dots[key] = dots.get(key, 0.0) + contribution
+            for entry_id, weight in self.central[t].items():
+                central[entry_id] = central.get(entry_id, 0.0) + v * weight
+        best: dict[str, float] = {}
+        for (entry_id, i), dot in dots.items():
+            cosine = dot / (q_norm * self.norms[entry_id][i])
+            if cosine > best.get(entry_id, 0.0):
+                best[entry_id] = cosine
+        ranked = [
+            Ranked(e, PHRASING_WEIGHT * best.get(e, 0.0) + (1 - PHRASING_WEIGHT) * c / q_norm)
+            for e, c in central.items()
+        ]
         ranked.sort(key=lambda r: (-r.score, r.entry_id))
         return ranked
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -169,4 +170,16 @@ def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:
 
 
 def _find(words: Sequence[str], phrases: tuple[Phrase, ...]) -> list[int]:
-    return [i for i in range(len(words)) for p in phrases if _at(words, i, p)]
+    firsts = _first_words(phrases)
+    return [
+        i
+        for i, word in enumerate(words)
+        if word in firsts
+        for p in phrases
+        if p[0] == word and _at(words, i, p)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _first_words(phrases: tuple[Phrase, ...]) -> frozenset[str]:
+    return frozenset(p[0] for p in phrases)

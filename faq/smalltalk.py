@@ -50,6 +50,7 @@ class Smalltalk:
                 for item in raw["intents"]
             )
             self._filler = {w for f in raw.get("filler", ()) for w in self._words(f)}
+            self._first_words = {p[0] for i in self.intents for p in i.phrases if p}
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise DataError(path, f"invalid small talk: {exc!r}") from exc
 
@@ -61,6 +62,8 @@ class Smalltalk:
     def find(self, text: str) -> SmalltalkMatch | None:
         """The first intent whose phrase occurs in ``text``, if any."""
         words = self._analyzer.normalize_words(text)
+        if not self._first_words.intersection(words):
+            return None
         for intent in self.intents:
             spans = [_span(words, p) for p in intent.phrases]
             covered = {i for span in spans if span for i in span}
