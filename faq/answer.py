@@ -123,6 +123,19 @@ class Composer:
         """A source's publisher, or a plain "not named"."""
         return publisher or self.reply("publisher_unknown", lang)
 
+    def sources_line(self, citations: Sequence[CitationView], lang: str) -> str:
+        """Each cited document once, with the markers that point at it."""
+        numbers: dict[str, list[int]] = {}
+        by_id: dict[str, CitationView] = {}
+        for citation in citations:
+            numbers.setdefault(citation.source_id, []).append(citation.number)
+            by_id.setdefault(citation.source_id, citation)
+        return "; ".join(
+            "".join(f"[{n}]" for n in numbers[source_id])
+            + f" {c.title} ({self.publisher(c.publisher, lang)})"
+            for source_id, c in by_id.items()
+        )
+
     # -- results -----------------------------------------------------------------------
     def _base(self, triage: Triage, lang: str) -> dict[str, Any]:
         return {
@@ -159,13 +172,10 @@ class Composer:
         notices += [
             self.notice(kind, lang) for kind in ("professional", "baby") if kind in entry.notes
         ]
-        sources = "; ".join(
-            f"[{c.number}] {c.title} ({self.publisher(c.publisher, lang)})" for c in citations
-        )
         text = self._text(
             base["warning"],
             f"{entry.question[lang]}\n{entry.answer[lang]}",
-            f"{self.reply('sources', lang)}: {sources}",
+            f"{self.reply('sources', lang)}: {self.sources_line(citations, lang)}",
             " ".join(notices),
         )
         related = tuple(Suggestion(r, 0.0, self.question(r, lang)) for r in entry.related)
@@ -210,12 +220,13 @@ class Composer:
     def unanswered(
         self, lang: str, triage: Triage, ranked: Sequence[Ranked], confidence: float
     ) -> Result:
-        """An honest "no answer yet"."""
+        """An honest "no answer yet" (after an emergency warning, the warning alone)."""
         base = self._base(triage, lang)
+        emergency = triage.level is SafetyLevel.EMERGENCY
         return Result(
             status="unanswered",
             confidence=round(confidence, 3),
-            text=self._text(base["warning"], self.reply("unanswered", lang)),
+            text=self._text(base["warning"], "" if emergency else self.reply("unanswered", lang)),
             candidates=self._candidates(ranked),
             **base,
         )

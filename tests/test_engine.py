@@ -167,3 +167,17 @@ def test_result_is_json_ready(engine: FaqEngine) -> None:
     ):
         assert key in data
     assert 0.0 <= data["confidence"] <= 1.0
+
+
+def test_sources_line_names_each_document_once(engine: FaqEngine) -> None:
+    result = engine.ask("milia bisa hilang sendiri ga?")
+    line = engine.composer.sources_line(result.citations, result.lang)
+    titles = {c.title for c in result.citations}
+    assert all(line.count(title) == 1 for title in titles)
+    assert all(f"[{c.number}]" in line for c in result.citations)
+
+
+def test_an_emergency_without_an_answer_is_only_the_warning(engine: FaqEngine) -> None:
+    result = engine.ask("baby is limp and not breathing normally")
+    assert (result.status, result.safety) == ("unanswered", "emergency")
+    assert result.text == f"\u26a0\ufe0f {result.warning}"
