@@ -59,8 +59,10 @@ def main() -> None:
         t0 = time.perf_counter()
         FaqEngine.load()
         loads.append(time.perf_counter() - t0)
-    print(f"load tree + build index: first {cold * 1000:.0f} ms (with imports), "
-          f"then median {statistics.median(loads) * 1000:.0f} ms")
+    print(
+        f"load tree + build index: first {cold * 1000:.0f} ms (with imports), "
+        f"then median {statistics.median(loads) * 1000:.0f} ms"
+    )
 
     for message in messages:  # warm the caches once, as a running bot has
         engine.ask(message)
@@ -74,8 +76,10 @@ def main() -> None:
     total = time.perf_counter() - t0
     ms = [v * 1000 for v in latencies]
     print(f"ask: {len(messages)} messages x {args.rounds} rounds = {len(ms)} calls")
-    print(f"  latency median {statistics.median(ms):.3f} ms, p90 {percentile(ms, 0.9):.3f} ms, "
-          f"p99 {percentile(ms, 0.99):.3f} ms, max {max(ms):.3f} ms")
+    print(
+        f"  latency median {statistics.median(ms):.3f} ms, p90 {percentile(ms, 0.9):.3f} ms, "
+        f"p99 {percentile(ms, 0.99):.3f} ms, max {max(ms):.3f} ms"
+    )
     print(f"  throughput {len(ms) / total:,.0f} messages/s (one core)")
     cold_ms = []
     for message in messages[:100]:  # unseen words: clear the caches of stems and typos
@@ -86,8 +90,10 @@ def main() -> None:
         s = time.perf_counter()
         engine.ask(message)
         cold_ms.append((time.perf_counter() - s) * 1000)
-    print(f"  cold caches: median {statistics.median(cold_ms):.3f} ms, "
-          f"p99 {percentile(cold_ms, 0.99):.3f} ms")
+    print(
+        f"  cold caches: median {statistics.median(cold_ms):.3f} ms, "
+        f"p99 {percentile(cold_ms, 0.99):.3f} ms"
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak_mb:.0f} MB")
 

@@ -1,0 +1,35 @@
+# skinfaq: the milia FAQ bot. Configured only by environment variables (see
+# .env.example); the SQLite database lives on the /data volume.
+FROM python:3.11.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SKINFAQ_DATABASE=/data/skinfaq.sqlite3
+
+RUN groupadd --system skinfaq && useradd --system --gid skinfaq --home-dir /app skinfaq \
+    && mkdir -p /app /data && chown skinfaq:skinfaq /data
+WORKDIR /app
+
+# Dependencies first, in their own cached layer: they change far less often than the code.
+COPY pyproject.toml README.md ./
+RUN mkdir -p faq bot && touch faq/__init__.py bot/__init__.py \
+    && pip install . && pip uninstall -y skinfaq && rm -rf faq bot build
+
+COPY faq ./faq
+COPY bot ./bot
+COPY locales ./locales
+COPY babel.cfg ./
+# Catalogs are compiled at build time (the bot can also read the .po files directly).
+RUN pip install --no-deps -e . \
+    && pybabel compile -d locales -D messages \
+    && skinfaq check
+
+USER skinfaq
+VOLUME ["/data"]
+# Webhook mode listens here when SKINFAQ_WEBHOOK_URL is set.
+EXPOSE 8443
+HEALTHCHECK --interval=60s --timeout=10s --start-period=20s --retries=3 \
+    CMD ["skinfaq", "health"]
+CMD ["skinfaq", "bot"]

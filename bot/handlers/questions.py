@@ -1,0 +1,87 @@
+"""Free-text questions: ask the core, log what the FAQ is missing, reply.
+
+Language: the user's /language choice wins; otherwise the core replies in the language
+the message is written in; when it cannot tell, in the language of the user's Telegram
+app (Indonesian for ``id`` and ``ms``), else the configured default.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Final
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.handlers.common import chat_type, reply, strip_mention, update_lang
+from bot.i18n import negotiate, texts
+from bot.render import Reply, fit, render_result, topics_button
+from bot.storage import OutcomeStatus, QuestionStatus
+from faq.answer import Result
+
+logger = logging.getLogger(__name__)
+
+_OUTCOMES: Final[dict[str, OutcomeStatus]] = {
+    "answered": "answered",
+    "suggest": "suggest",
+    "unanswered": "unanswered",
+    "smalltalk": "smalltalk",
+}
+# Outcomes whose question goes to the review queue.
+_REVIEWED: Final[dict[str, QuestionStatus]] = {"suggest": "suggest", "unanswered": "unanswered"}
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Answer a question typed as text (in groups, only when addressed to the bot)."""
+    started = time.perf_counter()
+    message, user = update.effective_message, update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    services = context.services
+    text = strip_mention(message.text, context.bot.username)
+    if not text:
+        await _prompt(update, context)  # just "@bot": say what to do
+        return
+    stored = await services.store.get_user_lang(user.id)
+    fallback = negotiate(user.language_code, services.settings.default_lang)
+    result = services.engine.ask(text, lang=stored, default_lang=fallback)
+    chat = chat_type(update)
+    question_id = None
+    if (review := _REVIEWED.get(result.status)) is not None:
+        # Awaited before replying: a question the FAQ cannot answer must reach the review
+        # queue even if sending the reply fails.
+        question_id = await services.store.log_question(
+            user_id=user.id,
+            text=text,
+            group_key=services.engine.group_key(text),
+            lang=result.lang,
+            chat_type=chat,
+            status=review,
+            candidates=result.candidates,
+        )
+    await reply(update, render_result(result, services.engine, question_id=question_id))
+    await services.store.log_outcome(
+        lang=result.lang, status=_OUTCOMES[result.status], entry_id=result.entry_id, chat_type=chat
+    )
+    _log_handled(result, chat, started)
+
+
+def _log_handled(result: Result, chat: str, started: float) -> None:
+    # Never the text: questions are personal health data.
+    logger.info(
+        "message handled: chat=%s outcome=%s entry=%s lang=%s safety=%s latency_ms=%d",
+        chat,
+        result.status,
+        result.entry_id or "-",
+        result.lang,
+        result.safety,
+        round((time.perf_counter() - started) * 1000),
+    )
+
+
+async def _prompt(update: Update, context: BotContext) -> None:
+    lang = await update_lang(update, context)
+    _ = texts(lang).gettext
+    text = fit([[(None, _("Type your question about milia, or choose a topic."))]])
+    await reply(update, Reply(text, InlineKeyboardMarkup([[topics_button(lang)]])))
