@@ -36,6 +36,7 @@ from bot.handlers import account, browse, commands, media, questions
 from bot.handlers.admin import register_admin_handlers
 from bot.handlers.common import ADDRESSED
 from bot.handlers.errors import on_error
+from bot.health import heartbeat_loop, heartbeat_path
 from bot.i18n import check_catalogs
 from bot.settings import Settings
 from bot.storage import Store
@@ -162,10 +163,10 @@ class _Lifecycle:
         self._engine = engine
         self._store = store
         self._owns_store = store is None
-        self._retention: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, app: BotApplication) -> None:
-        """Load the engine, open the store, attach phrasings, set commands, start retention."""
+        """Load the engine, open the store, attach phrasings, set commands, start tasks."""
         settings = self._settings
         check_catalogs()
         engine = self._engine
@@ -179,9 +180,14 @@ class _Lifecycle:
             engine.add_phrasing(phrasing.entry_id, phrasing.lang, phrasing.text)
         app.bot_data[SERVICES_KEY] = Services(settings=settings, engine=engine, store=store)
         await set_commands(app)
-        self._retention = asyncio.create_task(
-            retention_loop(store, settings.retention_days), name="skinfaq:retention"
-        )
+        self._tasks = [
+            asyncio.create_task(
+                retention_loop(store, settings.retention_days), name="skinfaq:retention"
+            ),
+            asyncio.create_task(
+                heartbeat_loop(heartbeat_path(settings.database), store), name="skinfaq:heartbeat"
+            ),
+        ]
         logger.info(
             "bot @%s ready: %d topics, %d entries, %d attached phrasings, database %s",
             app.bot.username,
@@ -192,12 +198,12 @@ class _Lifecycle:
         )
 
     async def stop(self, app: BotApplication) -> None:
-        """Stop the retention task, write what is pending and close the store."""
-        if self._retention is not None:
-            self._retention.cancel()
+        """Stop the background tasks, write what is pending and close the store."""
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
-            self._retention = None
+                await task
+        self._tasks = []
         services = app.bot_data.pop(SERVICES_KEY, None)
         if isinstance(services, Services):
             await services.store.flush_pending()

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.recording import record_result
 from faq.answer import Result
 from faq.engine import FaqEngine
 
@@ -123,20 +124,14 @@ async def run_chat(
     """Read lines until end of input or 'quit'."""
 
     async def log(text: str, result: Result) -> None:
-        if store is None:
-            return
-        await store.log_outcome(
-            lang=result.lang, status=result.status, entry_id=result.entry_id, chat_type="terminal"
-        )
-        if result.status in ("unanswered", "suggest"):
-            await store.log_question(
+        if store is not None:
+            await record_result(
+                store,
+                engine,
                 user_id=LOCAL_USER_ID,
                 text=text,
-                group_key=engine.group_key(text),
-                lang=result.lang,
+                result=result,
                 chat_type="terminal",
-                status=result.status,
-                candidates=result.candidates,
             )
 
     chat = TerminalChat(engine, lang=lang, out=out, log=log)

@@ -155,12 +155,53 @@ def cmd_tree(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_start(args: argparse.Namespace) -> int:
+    """The bot when a token is set, otherwise the terminal chat."""
+    from bot.chat import cmd_chat
+    from bot.run import main as run_bot
+    from bot.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"skinfaq: {exc}", file=sys.stderr)
+        return 2
+    if settings.token:
+        return run_bot()
+    print(
+        "skinfaq: no TELEGRAM_BOT_TOKEN set, so this is the chat in the terminal "
+        "(set the token to run the Telegram bot).",
+        file=sys.stderr,
+    )
+    return cmd_chat(args)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the bot on this database is alive (its heartbeat is fresh)."""
+    from bot.health import check
+    from bot.settings import Settings, SettingsError
+
+    try:
+        problem = check(Settings.from_env().database)
+    except SettingsError as exc:
+        problem = str(exc)
+    print(problem or "ok", file=sys.stderr if problem else sys.stdout)
+    return 1 if problem else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="skinfaq", description="Answers questions about milia, in Indonesian and English."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("start", help="run the bot if TELEGRAM_BOT_TOKEN is set, else the chat")
+    p.add_argument("--lang", choices=("id", "en"), help="the chat's first language")
+    p.set_defaults(func=cmd_start)
+
+    p = sub.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh")
+    p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("check", help="validate sources, tree, citations and required entries")
     p.add_argument("--data-dir", type=Path, default=DATA_DIR, help="check another copy of the data")

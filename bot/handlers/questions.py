@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Final
 
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.common import chat_type, reply, strip_mention, update_lang
 from bot.i18n import negotiate, texts
+from bot.recording import record_result
 from bot.render import Reply, fit, render_result, topics_button
-from bot.storage import OutcomeStatus, QuestionStatus
 from faq.answer import Result
 
 logger = logging.getLogger(__name__)
-
-_OUTCOMES: Final[dict[str, OutcomeStatus]] = {
-    "answered": "answered",
-    "suggest": "suggest",
-    "unanswered": "unanswered",
-    "smalltalk": "smalltalk",
-}
-# Outcomes whose question goes to the review queue.
-_REVIEWED: Final[dict[str, QuestionStatus]] = {"suggest": "suggest", "unanswered": "unanswered"}
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -47,23 +37,15 @@ async def on_text(update: Update, context: BotContext) -> None:
     fallback = negotiate(user.language_code, services.settings.default_lang)
     result = services.engine.ask(text, lang=stored, default_lang=fallback)
     chat = chat_type(update)
-    question_id = None
-    if (review := _REVIEWED.get(result.status)) is not None:
-        # Awaited before replying: a question the FAQ cannot answer must reach the review
-        # queue even if sending the reply fails.
-        question_id = await services.store.log_question(
-            user_id=user.id,
-            text=text,
-            group_key=services.engine.group_key(text),
-            lang=result.lang,
-            chat_type=chat,
-            status=review,
-            candidates=result.candidates,
-        )
-    await reply(update, render_result(result, services.engine, question_id=question_id))
-    await services.store.log_outcome(
-        lang=result.lang, status=_OUTCOMES[result.status], entry_id=result.entry_id, chat_type=chat
+    question_id = await record_result(
+        services.store,
+        services.engine,
+        user_id=user.id,
+        text=text,
+        result=result,
+        chat_type=chat,
     )
+    await reply(update, render_result(result, services.engine, question_id=question_id))
     _log_handled(result, chat, started)
 
 

@@ -1,0 +1,56 @@
+"""What every adapter records about a handled message: one place for the Telegram bot
+and the terminal chat, so both feed the same review queue and statistics.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.storage import OutcomeStatus, QuestionStatus, Store
+from faq.answer import Result
+from faq.engine import FaqEngine
+
+# The store's status types, from the core's status strings.
+_OUTCOMES: Final[dict[str, OutcomeStatus]] = {
+    "answered": "answered",
+    "suggest": "suggest",
+    "unanswered": "unanswered",
+    "smalltalk": "smalltalk",
+}
+# Outcomes whose question goes to the editors' review queue.
+_REVIEWED: Final[dict[str, QuestionStatus]] = {"suggest": "suggest", "unanswered": "unanswered"}
+
+
+async def record_result(
+    store: Store,
+    engine: FaqEngine,
+    *,
+    user_id: int,
+    text: str,
+    result: Result,
+    chat_type: str,
+) -> int | None:
+    """Log the question for review when the FAQ fell short, and count the outcome.
+
+    Returns the logged question's id (None when nothing was logged or the write is
+    pending). Call it before replying: a question the FAQ cannot answer must reach the
+    review queue even if sending the reply fails.
+    """
+    question_id = None
+    if (review := _REVIEWED.get(result.status)) is not None:
+        question_id = await store.log_question(
+            user_id=user_id,
+            text=text,
+            group_key=engine.group_key(text),
+            lang=result.lang,
+            chat_type=chat_type,
+            status=review,
+            candidates=result.candidates,
+        )
+    await store.log_outcome(
+        lang=result.lang,
+        status=_OUTCOMES[result.status],
+        entry_id=result.entry_id,
+        chat_type=chat_type,
+    )
+    return question_id
