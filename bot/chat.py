@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.recording import record_result
+from bot.recording import count_outcome, log_for_review
 from faq.answer import Result
 from faq.engine import FaqEngine
 
@@ -125,7 +125,7 @@ async def run_chat(
 
     async def log(text: str, result: Result) -> None:
         if store is not None:
-            await record_result(
+            await log_for_review(
                 store,
                 engine,
                 user_id=LOCAL_USER_ID,
@@ -133,6 +133,7 @@ async def run_chat(
                 result=result,
                 chat_type="terminal",
             )
+            await count_outcome(store, result, chat_type="terminal")
 
     chat = TerminalChat(engine, lang=lang, out=out, log=log)
     chat.say(_HELP[lang])

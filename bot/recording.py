@@ -21,36 +21,34 @@ _OUTCOMES: Final[dict[str, OutcomeStatus]] = {
 _REVIEWED: Final[dict[str, QuestionStatus]] = {"suggest": "suggest", "unanswered": "unanswered"}
 
 
-async def record_result(
-    store: Store,
-    engine: FaqEngine,
-    *,
-    user_id: int,
-    text: str,
-    result: Result,
-    chat_type: str,
+async def log_for_review(
+    store: Store, engine: FaqEngine, *, user_id: int, text: str, result: Result, chat_type: str
 ) -> int | None:
-    """Log the question for review when the FAQ fell short, and count the outcome.
+    """Log the question for the editors when the FAQ fell short; return its id.
 
-    Returns the logged question's id (None when nothing was logged or the write is
-    pending). Call it before replying: a question the FAQ cannot answer must reach the
-    review queue even if sending the reply fails.
+    Call it before replying: a question the FAQ cannot answer must reach the review
+    queue even if sending the reply fails. None when nothing was logged, or the write
+    is pending.
     """
-    question_id = None
-    if (review := _REVIEWED.get(result.status)) is not None:
-        question_id = await store.log_question(
-            user_id=user_id,
-            text=text,
-            group_key=engine.group_key(text),
-            lang=result.lang,
-            chat_type=chat_type,
-            status=review,
-            candidates=result.candidates,
-        )
+    review = _REVIEWED.get(result.status)
+    if review is None:
+        return None
+    return await store.log_question(
+        user_id=user_id,
+        text=text,
+        group_key=engine.group_key(text),
+        lang=result.lang,
+        chat_type=chat_type,
+        status=review,
+        candidates=result.candidates,
+    )
+
+
+async def count_outcome(store: Store, result: Result, *, chat_type: str) -> None:
+    """Count a reply that went out, for statistics (no user, no text)."""
     await store.log_outcome(
         lang=result.lang,
         status=_OUTCOMES[result.status],
         entry_id=result.entry_id,
         chat_type=chat_type,
     )
-    return question_id

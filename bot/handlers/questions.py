@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.handlers.common import chat_type, reply, strip_mention, update_lang
 from bot.i18n import negotiate, texts
-from bot.recording import record_result
+from bot.recording import count_outcome, log_for_review
 from bot.render import Reply, fit, render_result, topics_button
 from faq.answer import Result
 
@@ -37,7 +37,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     fallback = negotiate(user.language_code, services.settings.default_lang)
     result = services.engine.ask(text, lang=stored, default_lang=fallback)
     chat = chat_type(update)
-    question_id = await record_result(
+    question_id = await log_for_review(
         services.store,
         services.engine,
         user_id=user.id,
@@ -46,6 +46,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         chat_type=chat,
     )
     await reply(update, render_result(result, services.engine, question_id=question_id))
+    await count_outcome(services.store, result, chat_type=chat)
     _log_handled(result, chat, started)
 
 
