@@ -42,7 +42,7 @@ MAX_MATCH_CHARS = 600
 ANSWER_SCORE = 0.40
 ANSWER_MARGIN = 0.04
 SUGGEST_SCORE = 0.25
-UNANCHORED_FAMILIAR = 0.67
+UNANCHORED_FAMILIAR = 2 / 3
 PHRASING_WEIGHT = 0.6
 STEM_WEIGHT = 0.6
 IDF_POWER = 0.5
@@ -227,9 +227,9 @@ class FaqEngine:
         # of its words are the FAQ's own: otherwise it is likely about something else.
         familiar = 1 - len(unknown) / max(1, len(analysis.terms))
         strong = top.score >= ANSWER_SCORE and top.score - second >= ANSWER_MARGIN
-        if strong and (anchored or familiar >= UNANCHORED_FAMILIAR):
+        if strong and (anchored or familiar >= UNANCHORED_FAMILIAR - 1e-9):
             return self.composer.answered(top.entry_id, lang, triage, candidates, confidence)
-        if top.score >= SUGGEST_SCORE and (anchored or familiar >= UNANCHORED_FAMILIAR):
+        if top.score >= SUGGEST_SCORE and (anchored or familiar >= UNANCHORED_FAMILIAR - 1e-9):
             close = [r for r in ranked[:3] if r.score >= max(SUGGEST_SCORE, top.score * 0.6)]
             suggestions = tuple(Suggestion(r.entry_id, r.score) for r in close)
             return self.composer.suggest(suggestions, lang, triage, candidates, confidence)

@@ -178,7 +178,16 @@ class Analyzer:
         self._build_concepts()
         self._vocabulary: list[str] = []
         self._known: set[str] = set(self._slang) | self._stopwords
-        self.learn(" ".join(f for forms in lexicon.concepts.values() for f in forms))
+        # Typos are corrected towards the FAQ's words only: correcting "budge" to the
+        # out-of-scope "budget" would refuse a question the FAQ answers.
+        self.learn(
+            " ".join(
+                form
+                for concept, forms in lexicon.concepts.items()
+                if concept not in lexicon.out_of_scope
+                for form in forms
+            )
+        )
 
     # -- words -------------------------------------------------------------------------
     def normalize_words(self, text: str) -> list[str]:
@@ -269,8 +278,8 @@ class Analyzer:
         return _cached_correct(self, word)
 
     def _correct_uncached(self, word: str) -> str:
-        if self.stem(word) != word and self.stem(word) in self._id_roots:
-            return word  # a real Indonesian word with affixes, not a typo
+        if word in self._id_roots or self.stem(word) in self._id_roots:
+            return word  # a real Indonesian word, perhaps with affixes, not a typo
         match = process.extractOne(
             word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=84 if len(word) > 6 else 88
         )
