@@ -72,6 +72,7 @@ class SafetyTriage:
             self._tags = {p[0] for p in self._phrases(raw["question_tags"])}
             self._openers = {p[0] for p in self._phrases(raw["question_openers"])}
             self._first_person = {p[0] for p in self._phrases(raw["first_person"])}
+            self._bare_openers = {p[0] for p in self._phrases(raw["bare_question_openers"])}
             self._conditionals = {p[0] for p in self._phrases(raw["conditionals"])}
             self._resolved = self._phrases(raw["resolved"])
             self._baby = self._phrases(raw["baby"])
@@ -124,10 +125,14 @@ class SafetyTriage:
         index = 0
         for sentence in re.split(r"(?<=[.!?\n])", fold(text)):
             parts = [c for c in _CLAUSE_RE.split(sentence) if c and c.strip()]
-            if _QUESTION_END_RE.search(sentence) and parts:
-                first = self._norm(parts[0])
+            first = self._norm(parts[0]) if parts else []
+            # English word order marks a question even when chat drops the "?".
+            question = bool(_QUESTION_END_RE.search(sentence)) or (
+                bool(first) and first[0] in self._bare_openers
+            )
+            if question and first and first[0] in self._openers:
                 words = {w for part in parts for w in self._norm(part)}
-                if first and first[0] in self._openers and not words & self._first_person:
+                if not words & self._first_person:
                     asked.update(range(index, index + len(parts)))
             index += len(parts)
         return asked

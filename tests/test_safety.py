@@ -52,3 +52,18 @@ def test_triage_names_the_signs(triage: SafetyTriage) -> None:
     result = triage.assess("bibir bengkak dan napas susah")
     assert result.level is EMERGENCY
     assert {"face-swelling", "breathing"} <= set(result.signs)
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("are milia supposed to be red", NONE),
+        ("does extraction hurt", NONE),
+        ("is my milia supposed to be this red and sore", URGENT),  # about the asker: a report
+        ("red and sore since yesterday", URGENT),
+    ],
+)
+def test_questions_without_a_question_mark(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
