@@ -149,14 +149,10 @@ async def run_chat(
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Run the terminal chat over the configured database."""
-    from bot.settings import Settings, SettingsError
+    from bot.settings import Settings
     from bot.storage import Store
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"skinfaq: {exc}", file=sys.stderr)
-        return 2
+    settings = Settings.from_env()
     engine = FaqEngine.load()
 
     async def main() -> None:

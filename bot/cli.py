@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.settings import Settings, SettingsError
 from faq.answer import Result
 from faq.engine import FaqEngine
 from faq.evaluate import evaluate, format_report, read_cases
@@ -159,14 +160,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     """The bot when a token is set, otherwise the terminal chat."""
     from bot.chat import cmd_chat
     from bot.run import main as run_bot
-    from bot.settings import Settings, SettingsError
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"skinfaq: {exc}", file=sys.stderr)
-        return 2
-    if settings.token:
+    if Settings.from_env().token:
         return run_bot()
     print(
         "skinfaq: no TELEGRAM_BOT_TOKEN set, so this is the chat in the terminal "
@@ -179,12 +174,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     """Exit 0 when the bot on this database is alive (its heartbeat is fresh)."""
     from bot.health import check
-    from bot.settings import Settings, SettingsError
 
-    try:
-        problem = check(Settings.from_env().database)
-    except SettingsError as exc:
-        problem = str(exc)
+    problem = check(Settings.from_env().database)
     print(problem or "ok", file=sys.stderr if problem else sys.stdout)
     return 1 if problem else 0
 
@@ -245,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except SettingsError as exc:  # one place for every command that reads the settings
+        print(f"skinfaq: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.export import write_csv, write_jsonl
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from bot.storage import ExportRow, OutcomeCounts, QuestionRecord, ReviewStatus, Stats, Store
 from faq.engine import FaqEngine
 from faq.sources import DataError
@@ -370,12 +370,7 @@ async def backup(args: argparse.Namespace, store: Store) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Open the configured database, run ``args.command_func`` and close it again."""
     prog = " ".join(("skinfaq", args.command, getattr(args, "action", None) or "")).strip()
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return 2
-    args.settings = settings
+    settings = args.settings = Settings.from_env()  # bot.cli.main reports a SettingsError
     if not settings.database.exists():
         # Opening would create an empty database and hide a wrong SKINFAQ_DATABASE.
         print(f"{prog}: no database at {settings.database} (set SKINFAQ_DATABASE)", file=sys.stderr)

@@ -25,6 +25,19 @@ if TYPE_CHECKING:
     from faq.engine import Ranked
 
 
+# The fields of ``skinfaq ask --jsonl`` that evaluation tools rely on: keep them stable.
+CONTRACT_FIELDS = (
+    "status",
+    "entry_id",
+    "suggestions",
+    "lang",
+    "safety",
+    "confidence",
+    "text",
+    "citations",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     """A candidate entry offered to the user ("did you mean...?")."""
