@@ -1,0 +1,54 @@
+"""A question the bot could not answer survives the process being killed after it replied.
+
+The bot runs as a real subprocess (``python -m bot``) against the fake Bot API; it is
+killed with SIGKILL, which no handler can intercept, right after the reply goes out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.storage import Store
+from tests.conftest import HASH_KEY, TOKEN
+from tests.fakebotapi import FakeBotAPI
+
+
+async def test_question_logged_before_the_reply_survives_sigkill(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKINFAQ_", "TELEGRAM_"))}
+    env |= {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "SKINFAQ_DATABASE": str(database),
+        "SKINFAQ_USER_HASH_KEY": HASH_KEY,
+        "SKINFAQ_LOG_LEVEL": "WARNING",
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.DEVNULL
+    )
+    try:
+        await api.wait_for("getUpdates", answered=False, timeout=30)
+        api.text_message("is milia contagious? my husband has them too", user_id=77)
+        [reply] = await api.wait_for_messages(chat_id=77, timeout=15)
+        bot.send_signal(signal.SIGKILL)  # no shutdown hook runs: nothing is flushed later
+        await asyncio.wait_for(bot.wait(), 15)
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+    assert bot.returncode == -signal.SIGKILL
+    assert "contagious" not in reply["text"]  # the honest "no answer yet"
+
+    store = await Store.open(database, user_hash_key=HASH_KEY.encode())
+    try:
+        groups = await store.list_groups()
+    finally:
+        await store.close()
+    assert [g.count for g in groups] == [1]
+    assert "contagious" in groups[0].example
