@@ -1,6 +1,7 @@
 """The application factory: one place that builds the bot and registers every handler.
 
-``build_application`` wires settings, HTTP timeouts, HTML defaults and the rate limiter;
+``build_application`` wires settings, HTTP timeouts, HTML defaults and the rate limiter
+(which also retries replies lost to 5xx answers, dropped connections and timeouts);
 services (engine, store) are started in ``post_init`` and stopped in ``post_shutdown``,
 which ``run_polling``/``run_webhook`` call around the bot's life. Tests that drive the
 application themselves call ``app.post_init(app)`` after ``initialize()`` and
@@ -19,7 +20,6 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -31,13 +31,14 @@ from telegram.ext import (
 )
 
 from bot import callbacks as cb
-from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
+from bot.context import SERVICES_KEY, BotApplication, BotContext, LeanApplication, Services
 from bot.handlers import account, browse, commands, media, questions
 from bot.handlers.admin import register_admin_handlers
 from bot.handlers.common import ADDRESSED
 from bot.handlers.errors import on_error
 from bot.health import heartbeat_loop, heartbeat_path
 from bot.i18n import check_catalogs
+from bot.network import RetryingRateLimiter, UpdatesRequest
 from bot.settings import Settings
 from bot.storage import Store
 from faq.engine import FaqEngine
@@ -49,7 +50,8 @@ RETENTION_INTERVAL = 24 * 60 * 60.0  # seconds between retention purges
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """HTTP timeouts (seconds) of the requests to the Bot API."""
+    """HTTP timeouts (seconds) of the requests to the Bot API, getUpdates included (its
+    read timeout is ``read`` plus the long-polling timeout)."""
 
     connect: float = 5.0
     read: float = 10.0
@@ -70,13 +72,15 @@ def build_application(
 
     ``engine`` and ``store`` are loaded/opened in ``post_init`` unless given (a given store
     is flushed at shutdown but left open: its owner closes it). ``rate_limit=False`` turns
-    the outgoing rate limiter off for tests and benchmarks.
+    the outgoing rate limiter, and with it the retries of lost requests, off for tests and
+    benchmarks.
     """
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     lifecycle = _Lifecycle(settings, engine, store)
     builder = (
         ApplicationBuilder()
+        .application_class(LeanApplication)
         .token(settings.token)
         .base_url(settings.base_url)
         .context_types(ContextTypes(context=BotContext))
@@ -95,13 +99,22 @@ def build_application(
         .read_timeout(timeouts.read)
         .write_timeout(timeouts.write)
         .pool_timeout(timeouts.pool)
+        .get_updates_request(
+            UpdatesRequest(
+                connection_pool_size=1,
+                connect_timeout=timeouts.connect,
+                read_timeout=timeouts.read,
+                write_timeout=timeouts.write,
+                pool_timeout=timeouts.pool,
+            )
+        )
         .post_init(lifecycle.start)
         .post_shutdown(lifecycle.stop)
     )
     if rate_limit:
-        # Retries a 429 after Telegram's retry_after instead of dropping the reply.
-        # Typed as taking no per-call arguments: we never pass rate_limit_args.
-        limiter = cast("BaseRateLimiter[None]", AIORateLimiter(max_retries=3))
+        # Retries a 429 after Telegram's retry_after, and a request lost on the way, instead
+        # of dropping the reply. Typed as taking no per-call arguments: we never pass any.
+        limiter = cast("BaseRateLimiter[None]", RetryingRateLimiter(max_retries=3))
         builder = builder.rate_limiter(limiter)
     app: BotApplication = builder.build()
     register_handlers(app)

@@ -46,6 +46,9 @@ GroupTarget = str | Sequence[int]
 
 MAX_TEXT_CHARS: Final = 2000
 MAX_CANDIDATES: Final = 5
+RETRY_BUSY_TIMEOUT_MS: Final = 50
+"""How long a replay of queued records waits for a lock while the database is known to be
+unavailable: every handler waits behind the store, so a replay must fail fast."""
 
 # Version N is MIGRATIONS[N - 1]; PRAGMA user_version records the last one applied.
 # Never edit a released migration: append a new one. Times are unix seconds (UTC).
@@ -423,6 +426,7 @@ class Store:
         max_pending: int,
         retry_interval: float,
         clock: Callable[[], datetime],
+        busy_timeout_ms: int = 5000,
     ) -> None:
         self._db = db
         self.path = path
@@ -436,6 +440,7 @@ class Store:
         self._seq = itertools.count(1)
         self._retry_interval = retry_interval
         self._retry_at = 0.0
+        self._busy_timeout_ms = int(busy_timeout_ms)
         self._closed = False
 
     @classmethod
@@ -452,7 +457,9 @@ class Store:
         """Open (creating file and parent directory on first run) and migrate the database.
 
         After a failed write, writes within ``retry_interval`` seconds are queued at once
-        instead of each waiting ``busy_timeout_ms`` for a lock that is still held.
+        instead of each waiting ``busy_timeout_ms`` for a lock that is still held; the next
+        write after that replays the queue, waiting at most ``RETRY_BUSY_TIMEOUT_MS`` for the
+        lock. ``flush_pending`` and ``close`` wait the full ``busy_timeout_ms``.
         """
         if not user_hash_key:
             raise ValueError("user_hash_key must not be empty")
@@ -475,6 +482,7 @@ class Store:
         return cls(
             db, db_path, user_hash_key=user_hash_key, max_pending=max_pending,
             retry_interval=retry_interval, clock=clock or (lambda: datetime.now(UTC)),
+            busy_timeout_ms=busy_timeout_ms,
         )  # fmt: skip
 
     async def close(self) -> None:
@@ -522,8 +530,10 @@ class Store:
             self._pending.popleft()
             logger.error("storage retry queue full (%d); dropped the oldest", self._max_pending)
         self._pending.append(dataclasses.replace(write, seq=next(self._seq)))
-        self._retry_at = time.monotonic() + self._retry_interval
         if exc is not None:  # the message is SQLite's own ("database is locked"), never data
+            # Only a failure moves the next retry: a record queued behind others must not,
+            # or steady traffic (one write a second) would postpone the replay forever.
+            self._retry_at = time.monotonic() + self._retry_interval
             logger.warning("storage unavailable (%s), %s queued: %d pending", exc, write.kind,
                            len(self._pending))  # fmt: skip
 
@@ -533,7 +543,7 @@ class Store:
             return None
         async with self._lock:
             if self._pending:
-                await self._flush_locked()
+                await self._flush_locked(busy_timeout_ms=RETRY_BUSY_TIMEOUT_MS)
             if self._pending:  # still unavailable: keep order behind the older records
                 self._enqueue(write, None)
                 return None
@@ -546,10 +556,14 @@ class Store:
                 return None
             return cursor.lastrowid
 
-    async def _flush_locked(self) -> int:
+    async def _flush_locked(self, *, busy_timeout_ms: int | None = None) -> int:
+        """Replay the queue in one transaction; ``busy_timeout_ms`` caps the wait for the lock."""
         batch = list(self._pending)
         if not batch:
             return 0
+        if busy_timeout_ms is not None and busy_timeout_ms < self._busy_timeout_ms:
+            async with self._busy_timeout(busy_timeout_ms):
+                return await self._flush_locked()
         written = 0
         try:
             await self._db.execute("BEGIN IMMEDIATE")
@@ -579,6 +593,15 @@ class Store:
             self._pending.popleft()
         logger.info("wrote %d queued records", written)
         return written
+
+    @contextlib.asynccontextmanager
+    async def _busy_timeout(self, ms: int) -> AsyncIterator[None]:
+        await self._db.execute(f"PRAGMA busy_timeout = {int(ms):d}")  # pragmas take no params
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                await self._db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
 
     async def _rollback_quietly(self) -> None:
         with contextlib.suppress(sqlite3.Error):

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks as cb
 from bot.context import BotContext
-from bot.handlers.common import answer_query, edit_in_place, send_new, update_lang
+from bot.handlers.common import answer_query, edit_in_place, send_new, uneditable, update_lang
 from bot.i18n import texts
 from bot.render import render_menu, render_result, render_sources, render_topic, without_feedback
 
@@ -132,6 +132,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         try:
             await message.edit_reply_markup(without_feedback(message.reply_markup))
         except BadRequest as exc:
-            # A double tap on a slow connection: the buttons are already gone.
-            if "not modified" not in exc.message.lower():
+            # A double tap on a slow connection: the buttons are already gone. Or the
+            # message is (deleted meanwhile): the vote counts, there is nothing to tidy.
+            if "not modified" not in exc.message.lower() and not uneditable(exc):
                 raise

@@ -112,10 +112,15 @@ async def edit_in_place(query: CallbackQuery, content: Reply) -> None:
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return  # the same button pressed twice: nothing to change
-            if not any(reason in exc.message.lower() for reason in _UNEDITABLE):
+            if not uneditable(exc):
                 raise
     chat_id = message.chat.id if message is not None else query.from_user.id
     await query.get_bot().send_message(chat_id, content.text, reply_markup=content.markup)
+
+
+def uneditable(exc: BadRequest) -> bool:
+    """Whether an edit failed because the message is gone or too old to edit."""
+    return any(reason in exc.message.lower() for reason in _UNEDITABLE)
 
 
 async def send_new(query: CallbackQuery, content: Reply) -> None:
