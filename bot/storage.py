@@ -24,7 +24,7 @@ import math
 import os
 import sqlite3
 import time
-from collections import deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +46,8 @@ GroupTarget = str | Sequence[int]
 
 MAX_TEXT_CHARS: Final = 2000
 MAX_CANDIDATES: Final = 5
+OUTCOME_FLUSH_SECONDS: Final = 5.0
+LANG_CACHE_SIZE: Final = 10_000
 RETRY_BUSY_TIMEOUT_MS: Final = 50
 """How long a replay of queued records waits for a lock while the database is known to be
 unavailable: every handler waits behind the store, so a replay must fail fast."""
@@ -361,8 +363,8 @@ def _create_private_file(path: Path) -> None:
 
 _COUNT_OUTCOME = (
     "INSERT INTO outcome_counts (day, lang, status, entry_id, chat_type, n)"
-    " VALUES (?, ?, ?, ?, ?, 1)"
-    " ON CONFLICT (day, lang, status, entry_id, chat_type) DO UPDATE SET n = n + 1"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (day, lang, status, entry_id, chat_type) DO UPDATE SET n = n + excluded.n"
 )
 _INSERT_QUESTION = (
     "INSERT INTO questions (created_at, user_hash, lang, chat_type, status, text, group_key,"
@@ -442,6 +444,14 @@ class Store:
         self._retry_at = 0.0
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._closed = False
+        # Anonymous outcome counts are added up in memory and written every few seconds:
+        # a committed write per message would cost more than answering it. A crash loses at
+        # most those seconds of statistics, never a question or a user's data.
+        self._outcomes: Counter[tuple[int, str, str, str, str]] = Counter()
+        self._outcomes_at = time.monotonic()
+        # Language choices, read on every message: kept in memory after the first read (also
+        # "no choice", the common case). This process is the only writer of the settings.
+        self._langs: OrderedDict[str, str | None] = OrderedDict()
 
     @classmethod
     async def open(
@@ -491,6 +501,7 @@ class Store:
             if self._closed:
                 return
             self._closed = True
+            self._queue_outcomes()
             if self._pending:
                 await self._flush_locked()
             if self._pending:
@@ -629,8 +640,22 @@ class Store:
     ) -> None:
         """Count one handled message for statistics: no user, no text, a per-day counter."""
         _check(status, OutcomeStatus)
-        params = (_day(self._now()), lang, status, entry_id or "", chat_type)
-        await self._write(_Write("outcome", _COUNT_OUTCOME, params))
+        self._outcomes[(_day(self._now()), lang, status, entry_id or "", chat_type)] += 1
+        if time.monotonic() - self._outcomes_at >= OUTCOME_FLUSH_SECONDS:
+            await self.flush_outcomes()
+
+    async def flush_outcomes(self) -> None:
+        """Write the outcome counts added up in memory (done every few seconds anyway)."""
+        counts, self._outcomes = self._outcomes, Counter()
+        self._outcomes_at = time.monotonic()
+        for key, n in counts.items():
+            await self._write(_Write("outcome", _COUNT_OUTCOME, (*key, n)))
+
+    def _queue_outcomes(self) -> None:
+        """Queue the in-memory counts behind the pending writes (at close, under the lock)."""
+        for key, n in self._outcomes.items():
+            self._enqueue(_Write("outcome", _COUNT_OUTCOME, (*key, n)), None)
+        self._outcomes.clear()
 
     async def log_question(
         self,
@@ -674,11 +699,21 @@ class Store:
     async def set_user_lang(self, user_id: int, lang: str) -> None:
         """Remember the user's language choice."""
         h = self.hash_user(user_id)
+        self._remember_lang(h, lang)
         await self._write(_Write("setting", _UPSERT_LANG, (h, lang, self._now()), h, lang))
+
+    def _remember_lang(self, user_hash: str, lang: str | None) -> None:
+        self._langs[user_hash] = lang
+        self._langs.move_to_end(user_hash)
+        if len(self._langs) > LANG_CACHE_SIZE:
+            self._langs.popitem(last=False)
 
     async def get_user_lang(self, user_id: int) -> str | None:
         """The user's chosen language, or None (also when the database can't be read)."""
         h = self.hash_user(user_id)
+        if h in self._langs:
+            self._langs.move_to_end(h)
+            return self._langs[h]
         for write in reversed(self._pending):
             if write.lang_setting is not None and write.user_hash == h:
                 return write.lang_setting
@@ -689,7 +724,9 @@ class Store:
                 raise
             logger.warning("could not read language setting: %s", exc)
             return None
-        return str(rows[0][0]) if rows else None
+        lang = str(rows[0][0]) if rows else None
+        self._remember_lang(h, lang)
+        return lang
 
     # -- review -----------------------------------------------------------------------------
 
@@ -859,6 +896,7 @@ class Store:
         Outcome counts are per UTC day: they start at ``Stats.outcomes_since``, the
         midnight before ``since``; questions, feedback and picks use exact times.
         """
+        await self.flush_outcomes()
         lo, hi = _ts(since), _FOREVER if until is None else _ts(until)
         span = (lo, hi)
         async with self._lock:
@@ -946,6 +984,7 @@ class Store:
         "forgotten"; the reviews themselves stay.
         """
         h = self.hash_user(user_id)
+        self._langs.pop(h, None)
         async with self._lock:
             before = len(self._pending)
             self._pending = deque(w for w in self._pending if w.user_hash != h)

@@ -548,6 +548,7 @@ async def test_purge_older_than(store: Store, clock: Clock, raw: Raw) -> None:
     assert raw.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 1
     assert raw.tuples("SELECT question_id FROM picks") == [(new_q,)]
     # Anonymous counts, curated phrasings and settings stay.
+    await store.flush_outcomes()
     assert raw.execute("SELECT SUM(n) FROM outcome_counts").fetchone()[0] == 1
     assert [p.source_question_id for p in await store.list_phrasings()] == [None]
     assert await store.get_user_lang(1) == "en"
@@ -557,8 +558,14 @@ async def test_purge_older_than(store: Store, clock: Clock, raw: Raw) -> None:
 # --- resilience ----------------------------------------------------------------------------
 
 
+async def _count(s: Store, **outcome: str | None) -> None:
+    """Count an outcome and write it now (counts are otherwise batched in memory)."""
+    await s.log_outcome(**{"lang": "id", "chat_type": "private", **outcome})  # type: ignore[arg-type]
+    await s.flush_outcomes()
+
+
 async def _log_everything(s: Store) -> int | None:
-    await s.log_outcome(lang="id", status="unanswered", entry_id=None, chat_type="private")
+    await _count(s, status="unanswered", entry_id=None)
     qid = await s.log_question(
         user_id=7, text="SECRET-TEXT milia", group_key="milia", lang="id",
         chat_type="private", status="unanswered", candidates=[("e1", 0.2)],
@@ -592,7 +599,7 @@ async def test_locked_database_queues_writes_and_flushes_in_order(
     assert await s.flush_pending() == 0 and s.pending_count == 6
     raw.execute("COMMIT")
     # The next write that reaches the database replays the queue first.
-    await s.log_outcome(lang="en", status="answered", entry_id="e2", chat_type="private")
+    await _count(s, lang="en", status="answered", entry_id="e2")
     assert s.pending_count == 0
     assert _counts(raw) == {
         "outcomes": 2,
@@ -626,7 +633,7 @@ async def test_queue_is_bounded_and_backs_off(db_path: Path, raw: Raw) -> None:
     raw.execute("BEGIN EXCLUSIVE")
     start = time.perf_counter()
     for i in range(5):
-        await s.log_outcome(lang="id", status="answered", entry_id=f"e{i}", chat_type="private")
+        await _count(s, status="answered", entry_id=f"e{i}")
     # Only the first write waited for the busy timeout; the rest were queued at once.
     assert time.perf_counter() - start < 0.2 + 0.15
     assert s.pending_count == 3
@@ -682,3 +689,37 @@ async def test_backup_is_a_readable_consistent_copy(store: Store, tmp_path: Path
     async with await Store.open(dest, user_hash_key=KEY) as copy:
         assert await copy.count_groups() == 5
         assert await copy.get_user_lang(1) == "en"
+
+
+async def test_outcome_counts_are_batched_in_memory_and_written_in_bulk(
+    store: Store, raw: Raw, clock: Clock
+) -> None:
+    for _ in range(3):
+        await store.log_outcome(lang="id", status="answered", entry_id="e", chat_type="private")
+    await store.log_outcome(lang="en", status="unanswered", entry_id=None, chat_type="group")
+    assert raw.tuples("SELECT COUNT(*) FROM outcome_counts") == [(0,)]  # not yet on disk
+    stats = await store.stats(since=clock.now - timedelta(days=1))  # stats see them at once
+    assert (stats.totals.answered, stats.totals.unanswered) == (3, 1)
+    assert raw.tuples("SELECT SUM(n) FROM outcome_counts") == [(4,)]
+    await store.log_outcome(lang="id", status="answered", entry_id="e", chat_type="private")
+    await store.flush_outcomes()
+    assert raw.tuples("SELECT n FROM outcome_counts WHERE lang = 'id' AND status = 'answered'") == [
+        (4,)
+    ]  # added to the row on disk, not written beside it
+
+
+async def test_outcome_counts_in_memory_are_written_at_close(db_path: Path, raw: Raw) -> None:
+    store = await Store.open(db_path, user_hash_key=b"k" * 32)
+    await store.log_outcome(lang="id", status="smalltalk", entry_id=None, chat_type="private")
+    await store.close()
+    assert raw.tuples("SELECT SUM(n) FROM outcome_counts") == [(1,)]
+
+
+async def test_language_choice_is_cached_and_forgotten(store: Store, raw: Raw) -> None:
+    assert await store.get_user_lang(5) is None  # "no choice" is remembered too
+    await store.set_user_lang(5, "en")
+    assert await store.get_user_lang(5) == "en"
+    raw.execute("UPDATE user_settings SET lang = 'id'")  # behind the store's back
+    assert await store.get_user_lang(5) == "en"  # served from memory, not read again
+    await store.forget_user(5)
+    assert await store.get_user_lang(5) is None
