@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import signal
 import statistics
@@ -31,25 +30,6 @@ HASH_KEY = "bench-user-hash-key-0123456789"
 READY = re.compile(r"fakebotapi ready base_url=(\S+)")
 
 
-def machine() -> str:
-    """One line: platform, CPUs, CPU model, Python and python-telegram-bot versions."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import telegram
-
-    return (
-        f"{platform.system()} {platform.machine()} ({platform.release()}), "
-        f"{os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}, "
-        f"python-telegram-bot {telegram.__version__}"
-    )
-
-
 def questions() -> list[tuple[str, str]]:
     """(text, Telegram language_code) of the development and held-out sets, in file order:
     FAQ questions, small talk, red flags and out-of-scope ones, in both languages."""
@@ -59,15 +39,6 @@ def questions() -> list[tuple[str, str]]:
             row = json.loads(line)
             found.append((row["q"], "en" if row["lang"] == "en" else "id"))
     return found
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) by the nearest-rank method."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 def median(values: Sequence[float]) -> float:

@@ -9,35 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import time
 from pathlib import Path
 
+from _report import machine, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def machine() -> str:
-    """A one-line description of where the figures come from."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
-        f"Python {platform.python_version()}"
-    )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -77,8 +56,8 @@ def main() -> None:
     ms = [v * 1000 for v in latencies]
     print(f"ask: {len(messages)} messages x {args.rounds} rounds = {len(ms)} calls")
     print(
-        f"  latency median {statistics.median(ms):.3f} ms, p90 {percentile(ms, 0.9):.3f} ms, "
-        f"p99 {percentile(ms, 0.99):.3f} ms, max {max(ms):.3f} ms"
+        f"  latency median {statistics.median(ms):.3f} ms, p90 {percentile(ms, 90):.3f} ms, "
+        f"p99 {percentile(ms, 99):.3f} ms, max {max(ms):.3f} ms"
     )
     print(f"  throughput {len(ms) / total:,.0f} messages/s (one core)")
     cold_ms = []
@@ -92,7 +71,7 @@ def main() -> None:
         cold_ms.append((time.perf_counter() - s) * 1000)
     print(
         f"  cold caches: median {statistics.median(cold_ms):.3f} ms, "
-        f"p99 {percentile(cold_ms, 0.99):.3f} ms"
+        f"p99 {percentile(cold_ms, 99):.3f} ms"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak_mb:.0f} MB")

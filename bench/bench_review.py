@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import io
 import json
-import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -31,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _report import machine
 
 from bot import storage
 from bot.export import write_csv
@@ -89,7 +89,7 @@ def build(path: Path, n_questions: int, entry_ids: list[str], seed: int = 11) ->
         status = rng.choice(statuses)
         entry = rng.choice(entry_ids) if status == "answered" else ""
         day = storage._day(when())
-        outcomes.append((day, rng.choice(("id", "id", "en")), status, entry, "private"))
+        outcomes.append((day, rng.choice(("id", "id", "en")), status, entry, "private", 1))
     feedback = {
         (u, rng.choice(entry_ids)): (when(), rng.random() < 0.8)
         for u in rng.sample(users, len(users) // 2)
@@ -136,26 +136,13 @@ def report(name: str, samples: list[float], target: float | None = None) -> bool
     return target is None or median < target
 
 
-def cpu_name() -> str:
-    """The CPU model (Linux reports it in /proc/cpuinfo; platform.processor() is often empty)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--lang", choices=("id", "en"), default="id", help="admin language")
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {cpu_name()}")
-    print(f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}")
+    print(f"machine: {machine()}")
     engine = FaqEngine.load()
     tr = texts(args.lang)
     ok = True

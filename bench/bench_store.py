@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -24,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _report import machine
 
 from bot import storage
 from bot.privacy import user_hash
@@ -61,7 +61,7 @@ def build(path: Path, n_questions: int, seed: int = 7) -> None:
     outcomes = [
         ((t := when()) - t % 86400, rng.choice(("id", "id", "en")), (s := rng.choice(statuses)),
          f"entry-{rng.randrange(80)}" if s == "answered" else "",
-         rng.choice(("private", "private", "group")))
+         rng.choice(("private", "private", "group")), 1)
         for _ in range(3 * n_questions)
     ]  # fmt: skip
     feedback = {
@@ -135,8 +135,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=100_000)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}")
-    print(f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}")
+    print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         async with await Store.open(path, user_hash_key=KEY):
