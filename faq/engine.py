@@ -130,7 +130,6 @@ class FaqEngine:
         self.triage = SafetyTriage(analyzer)
         self.smalltalk = Smalltalk(analyzer)
         self.composer = composer
-        self._extra: dict[str, list[tuple[str, str]]] = {}
         # Phrasings editors attached from the review queue: their decision for exactly
         # this way of asking, so it wins over ranking.
         self._attached: dict[frozenset[str], str] = {}
@@ -139,7 +138,10 @@ class FaqEngine:
             for lang in LANGS:
                 self.analyzer.learn(" ".join((entry.question[lang], *entry.phrasings[lang])))
                 self.analyzer.learn(" ".join(entry.keywords[lang]))
-        self._index = self._build_index()
+        # The term sets of every phrasing, analysed once: a new phrasing adds one set and
+        # the index (weights only, no analysis) is rebuilt from them.
+        self._docs = self._analyse_tree()
+        self._index = _Index(self._docs)
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> FaqEngine:
@@ -151,29 +153,28 @@ class FaqEngine:
     def _terms(self, text: str) -> frozenset[str]:
         return frozenset(self.analyzer.analyze(text).terms)
 
-    def _build_index(self) -> _Index:
+    def _analyse_tree(self) -> dict[str, list[frozenset[str]]]:
         docs: dict[str, list[frozenset[str]]] = {}
         for entry in self.tree.entries.values():
             texts = [entry.question[lang] for lang in LANGS]
             texts += [p for lang in LANGS for p in entry.phrasings[lang]]
-            texts += [text for _, text in self._extra.get(entry.id, ())]
             entry_docs = [self._terms(t) for t in texts]
             keywords = [self._terms(k) for lang in LANGS for k in entry.keywords[lang]]
             # Keywords widen the entry's vocabulary but are not phrasings of their own.
             entry_docs.append(frozenset().union(*keywords) if keywords else frozenset())
             docs[entry.id] = entry_docs
-        return _Index(docs)
+        return docs
 
     def add_phrasing(self, entry_id: str, lang: str, text: str) -> None:
         """Teach the engine a new way to ask for ``entry_id``, effective at once."""
         if entry_id not in self.tree.entries:
             raise KeyError(entry_id)
         with self._lock:
-            self._extra.setdefault(entry_id, []).append((lang, text))
             self.analyzer.learn(text)
             if terms := self._terms(text[:MAX_MATCH_CHARS]):
                 self._attached[terms] = entry_id
-            self._index = self._build_index()
+                self._docs[entry_id].append(terms)
+                self._index = _Index(self._docs)
 
     def group_key(self, text: str) -> str:
         """Near-identical questions share this key (for grouping them in review)."""
@@ -226,10 +227,11 @@ class FaqEngine:
         # follow-up in a milia chat, so it may be answered, but only when nearly all
         # of its words are the FAQ's own: otherwise it is likely about something else.
         familiar = 1 - len(unknown) / max(1, len(analysis.terms))
+        about_milia = anchored or familiar >= UNANCHORED_FAMILIAR - 1e-9
         strong = top.score >= ANSWER_SCORE and top.score - second >= ANSWER_MARGIN
-        if strong and (anchored or familiar >= UNANCHORED_FAMILIAR - 1e-9):
+        if strong and about_milia:
             return self.composer.answered(top.entry_id, lang, triage, candidates, confidence)
-        if top.score >= SUGGEST_SCORE and (anchored or familiar >= UNANCHORED_FAMILIAR - 1e-9):
+        if top.score >= SUGGEST_SCORE and about_milia:
             close = [r for r in ranked[:3] if r.score >= max(SUGGEST_SCORE, top.score * 0.6)]
             suggestions = tuple(Suggestion(r.entry_id, r.score) for r in close)
             return self.composer.suggest(suggestions, lang, triage, candidates, confidence)
