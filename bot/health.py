@@ -33,8 +33,10 @@ async def heartbeat_loop(path: Path, store: Store, interval: float = HEARTBEAT_I
             await asyncio.to_thread(path.write_text, f"{time.time():.0f}\n", encoding="utf-8")
         except OSError as exc:
             logger.warning("could not write the heartbeat %s: %s", path, exc)
+        await store.flush_outcomes()
         if store.pending_count:
-            written = await store.flush_pending()
+            # Not patient: a database still locked must not stall the handlers for seconds.
+            written = await store.flush_pending(patient=False)
             logger.info("wrote %d pending records, %d still pending", written, store.pending_count)
         await asyncio.sleep(interval)
 

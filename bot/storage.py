@@ -531,10 +531,16 @@ class Store:
         """Records waiting in memory because the database could not be written."""
         return len(self._pending)
 
-    async def flush_pending(self) -> int:
-        """Write queued records now; return how many reached the database."""
+    async def flush_pending(self, *, patient: bool = True) -> int:
+        """Write queued records now; return how many reached the database.
+
+        ``patient=False`` waits at most ``RETRY_BUSY_TIMEOUT_MS`` for a lock, for periodic
+        retries from a running bot: every handler waits behind the store meanwhile.
+        """
         async with self._lock:
-            return await self._flush_locked()
+            if patient:
+                return await self._flush_locked()
+            return await self._flush_locked(busy_timeout_ms=RETRY_BUSY_TIMEOUT_MS)
 
     def _enqueue(self, write: _Write, exc: BaseException | None) -> None:
         if len(self._pending) >= self._max_pending:

@@ -723,3 +723,18 @@ async def test_language_choice_is_cached_and_forgotten(store: Store, raw: Raw) -
     assert await store.get_user_lang(5) == "en"  # served from memory, not read again
     await store.forget_user(5)
     assert await store.get_user_lang(5) is None
+
+
+async def test_an_impatient_flush_does_not_wait_out_a_held_lock(db_path: Path, raw: Raw) -> None:
+    s = await Store.open(db_path, user_hash_key=KEY, busy_timeout_ms=2000, retry_interval=0)
+    raw.execute("BEGIN EXCLUSIVE")
+    try:
+        await _count(s, status="answered", entry_id="e")  # waits the busy timeout, then queues
+        assert s.pending_count == 1
+        started = time.perf_counter()
+        assert await s.flush_pending(patient=False) == 0
+        assert time.perf_counter() - started < 0.5  # not the 2 s busy timeout
+    finally:
+        raw.execute("COMMIT")
+    assert await s.flush_pending(patient=False) == 1
+    await s.close()
