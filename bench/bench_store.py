@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import random
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _report import machine
+from bench_review import build as build_database
+from bench_review import timed
 
-from bot import storage
-from bot.privacy import user_hash
 from bot.storage import Store
 
 KEY = b"bench-key-0123456789abcdef"
@@ -35,65 +32,8 @@ WORDS = ("milia", "bayi", "mata", "krim", "laser", "hilang", "menular", "kenapa"
 
 
 def build(path: Path, n_questions: int, seed: int = 7) -> None:
-    """Fill the schema with questions, 3x as many outcomes, feedback and picks over DAYS days."""
-    rng = random.Random(seed)
-    now = int(time.time())
-    users = [user_hash(KEY, 10_000_000 + i) for i in range(n_questions // 3)]
-    pool = [" ".join(rng.sample(WORDS, 4)) + f" {i}" for i in range(5000)]
-
-    def when() -> int:
-        return now - rng.randrange(DAYS * 86400)
-
-    def group() -> str:
-        # Half the questions are one-offs; the rest follow a heavy tail over a pool, so a
-        # few groups are asked very often (worst case for grouping: ~55k distinct keys).
-        if rng.random() < 0.5:
-            return " ".join(rng.sample(WORDS, 5)) + f" #{rng.randrange(10**9)}"
-        return pool[min(int(rng.paretovariate(0.8)) - 1, len(pool) - 1)]
-
-    cand = json.dumps([["entry-1", 0.61], ["entry-2", 0.44], ["entry-3", 0.3]])
-    questions = [
-        (when(), rng.choice(users), rng.choice(("id", "id", "en")), "private",
-         rng.choice(("unanswered", "suggest")), f"{(g := group())} ?", g, cand)
-        for _ in range(n_questions)
-    ]  # fmt: skip
-    statuses = ("answered",) * 6 + ("suggest", "unanswered", "smalltalk")
-    outcomes = [
-        ((t := when()) - t % 86400, rng.choice(("id", "id", "en")), (s := rng.choice(statuses)),
-         f"entry-{rng.randrange(80)}" if s == "answered" else "",
-         rng.choice(("private", "private", "group")), 1)
-        for _ in range(3 * n_questions)
-    ]  # fmt: skip
-    feedback = {
-        (u, f"entry-{rng.randrange(80)}"): (when(), rng.random() < 0.8)
-        for u in rng.sample(users, len(users) // 2)
-    }
-    picks = [
-        (when(), rng.choice(users), None, f"entry-{rng.randrange(80)}", "id")
-        for _ in range(n_questions // 5)
-    ]
-    conn = sqlite3.connect(path, isolation_level=None)
-    with conn:
-        conn.execute("BEGIN")
-        conn.executemany(storage._INSERT_QUESTION, sorted(questions))
-        conn.executemany(storage._COUNT_OUTCOME, outcomes)
-        conn.executemany(
-            storage._UPSERT_FEEDBACK,
-            [(t, u, e, int(h), "id") for (u, e), (t, h) in feedback.items()],
-        )
-        conn.executemany(storage._INSERT_PICK, picks)
-        conn.execute("COMMIT")
-        conn.execute("ANALYZE")
-    conn.close()
-
-
-async def timed(fn: Callable[[], Awaitable[object]], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        await fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    """The review benchmark's generated database, with synthetic entry ids."""
+    build_database(path, n_questions, [f"entry-{i}" for i in range(80)], seed=seed)
 
 
 def report(name: str, samples: list[float]) -> None:
