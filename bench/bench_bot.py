@@ -39,17 +39,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
-    BENCH,
-    FakeServer,
-    bot_process,
-    fake_server,
-    machine,
-    median,
-    memory_kb,
-    percentile,
-    questions,
-)
+from _common import BENCH, FakeServer, bot_process, fake_server, median, memory_kb, questions
+from _report import machine, percentile
 
 BOTS = {"ours": BENCH / "our_bot.py", "echo": BENCH / "echo_bot.py"}
 WARMUP = 100

@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, bot_process, fake_server, machine, memory_kb
+from _common import BENCH, bot_process, fake_server, memory_kb
+from _report import machine
 from bench_bot import Questions, count_errors
 
 MINUTE = 60.0
