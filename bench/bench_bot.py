@@ -181,6 +181,7 @@ def profile(server: FakeServer, source: Questions, workdir: Path, count: int) ->
     """Run our bot under cProfile through a warm-up and a burst; print the top functions."""
     stats_file = workdir / "ours.prof"
     wrapper = workdir / "profiled_bot.py"
+    workdir.mkdir(parents=True, exist_ok=True)
     wrapper.write_text(
         "import cProfile, runpy, sys\n"
         f"sys.argv = [{str(BOTS['ours'])!r}]\n"

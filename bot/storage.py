@@ -24,7 +24,7 @@ import math
 import os
 import sqlite3
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,7 +47,6 @@ GroupTarget = str | Sequence[int]
 MAX_TEXT_CHARS: Final = 2000
 MAX_CANDIDATES: Final = 5
 OUTCOME_FLUSH_SECONDS: Final = 5.0
-LANG_CACHE_SIZE: Final = 10_000
 RETRY_BUSY_TIMEOUT_MS: Final = 50
 """How long a replay of queued records waits for a lock while the database is known to be
 unavailable: every handler waits behind the store, so a replay must fail fast."""
@@ -281,7 +280,6 @@ class _Write:
     sql: str
     params: tuple[Any, ...]
     user_hash: str | None = None
-    lang_setting: str | None = None  # lets get_user_lang see a queued set_user_lang
     seq: int = field(default=0, compare=False)
 
 
@@ -296,6 +294,11 @@ def _day(ts: int) -> int:
 
 def _dt(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def _lang_key(user_hash: str) -> int:
+    """The key of a user's language choice in memory: the hash's first 64 bits."""
+    return int(user_hash[:16], 16)
 
 
 def _is_transient(exc: sqlite3.DatabaseError) -> bool:
@@ -449,9 +452,12 @@ class Store:
         # most those seconds of statistics, never a question or a user's data.
         self._outcomes: Counter[tuple[int, str, str, str, str]] = Counter()
         self._outcomes_at = time.monotonic()
-        # Language choices, read on every message: kept in memory after the first read (also
-        # "no choice", the common case). This process is the only writer of the settings.
-        self._langs: OrderedDict[str, str | None] = OrderedDict()
+        self._outcomes_lock = asyncio.Lock()
+        # Every stored language choice, read on every message: all of them live in memory
+        # (loaded at open, about 100 bytes per user who chose), so a message costs no
+        # database round trip, even from a first-time user. This process is the only
+        # writer of the settings. Keys are the first 64 bits of the user hash.
+        self._langs: dict[int, str] = {}
 
     @classmethod
     async def open(
@@ -486,14 +492,17 @@ class Store:
             # Overwrite deleted rows so /forget and purges leave no text in free pages.
             await db.execute("PRAGMA secure_delete = ON")
             await migrate(db)
+            choices = await db.execute_fetchall("SELECT user_hash, lang FROM user_settings")
         except BaseException:
             await db.close()
             raise
-        return cls(
+        store = cls(
             db, db_path, user_hash_key=user_hash_key, max_pending=max_pending,
             retry_interval=retry_interval, clock=clock or (lambda: datetime.now(UTC)),
             busy_timeout_ms=busy_timeout_ms,
         )  # fmt: skip
+        store._langs = {_lang_key(str(h)): str(lang) for h, lang in choices}
+        return store
 
     async def close(self) -> None:
         """Try once more to write queued records, then close the connection (idempotent)."""
@@ -651,11 +660,16 @@ class Store:
             await self.flush_outcomes()
 
     async def flush_outcomes(self) -> None:
-        """Write the outcome counts added up in memory (done every few seconds anyway)."""
-        counts, self._outcomes = self._outcomes, Counter()
-        self._outcomes_at = time.monotonic()
-        for key, n in counts.items():
-            await self._write(_Write("outcome", _COUNT_OUTCOME, (*key, n)))
+        """Write the outcome counts added up in memory (done every few seconds anyway).
+
+        When it returns, every count made before the call is on disk or queued, even those
+        a concurrent flush (the heartbeat's) took out of memory first.
+        """
+        async with self._outcomes_lock:
+            counts, self._outcomes = self._outcomes, Counter()
+            self._outcomes_at = time.monotonic()
+            for key, n in counts.items():
+                await self._write(_Write("outcome", _COUNT_OUTCOME, (*key, n)))
 
     def _queue_outcomes(self) -> None:
         """Queue the in-memory counts behind the pending writes (at close, under the lock)."""
@@ -705,34 +719,12 @@ class Store:
     async def set_user_lang(self, user_id: int, lang: str) -> None:
         """Remember the user's language choice."""
         h = self.hash_user(user_id)
-        self._remember_lang(h, lang)
-        await self._write(_Write("setting", _UPSERT_LANG, (h, lang, self._now()), h, lang))
+        self._langs[_lang_key(h)] = lang  # in effect at once, even while the write is queued
+        await self._write(_Write("setting", _UPSERT_LANG, (h, lang, self._now()), h))
 
-    def _remember_lang(self, user_hash: str, lang: str | None) -> None:
-        self._langs[user_hash] = lang
-        self._langs.move_to_end(user_hash)
-        if len(self._langs) > LANG_CACHE_SIZE:
-            self._langs.popitem(last=False)
-
-    async def get_user_lang(self, user_id: int) -> str | None:
-        """The user's chosen language, or None (also when the database can't be read)."""
-        h = self.hash_user(user_id)
-        if h in self._langs:
-            self._langs.move_to_end(h)
-            return self._langs[h]
-        for write in reversed(self._pending):
-            if write.lang_setting is not None and write.user_hash == h:
-                return write.lang_setting
-        try:
-            rows = await self._rows("SELECT lang FROM user_settings WHERE user_hash = ?", (h,))
-        except sqlite3.DatabaseError as exc:
-            if not _is_transient(exc):
-                raise
-            logger.warning("could not read language setting: %s", exc)
-            return None
-        lang = str(rows[0][0]) if rows else None
-        self._remember_lang(h, lang)
-        return lang
+    def get_user_lang(self, user_id: int) -> str | None:
+        """The user's chosen language, or None: from memory, without a database read."""
+        return self._langs.get(_lang_key(self.hash_user(user_id)))
 
     # -- review -----------------------------------------------------------------------------
 
@@ -990,7 +982,7 @@ class Store:
         "forgotten"; the reviews themselves stay.
         """
         h = self.hash_user(user_id)
-        self._langs.pop(h, None)
+        self._langs.pop(_lang_key(h), None)
         async with self._lock:
             before = len(self._pending)
             self._pending = deque(w for w in self._pending if w.user_hash != h)

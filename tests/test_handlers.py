@@ -329,7 +329,7 @@ async def test_language_choice_is_stored_and_used(bot: BotHarness) -> None:
     assert data_of(offer) == ["lang:id", "lang:en"]
     [confirmed] = await bot.press("lang:en")
     assert confirmed["text"] == "From now on I will answer in English."
-    assert await bot.services.store.get_user_lang(USER) == "en"
+    assert bot.services.store.get_user_lang(USER) == "en"
     [reply] = await bot.text("apa itu milia?", language_code="id")
     assert reply["text"].startswith(bot.services.engine.composer.question("what-is-milia", "en"))
     [confirmed] = await bot.press("lang:id", message=offer)
@@ -347,7 +347,7 @@ async def test_forget_asks_then_deletes_and_counts(bot: BotHarness) -> None:
     assert kept["text"] == "Nothing was deleted."
     [done] = await bot.press("forget:yes", message=ask)
     assert done["text"] == "Done. I deleted 3 records about you."
-    assert await store.get_user_lang(USER) is None and await store.list_groups() == []
+    assert store.get_user_lang(USER) is None and await store.list_groups() == []
     [again] = await bot.press("forget:yes", message=ask)
     assert again["text"] == "Done. I had nothing stored about you."
 

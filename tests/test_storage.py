@@ -247,11 +247,11 @@ async def test_user_ids_never_reach_the_database_file(store: Store, db_path: Pat
 
 
 async def test_user_language(store: Store) -> None:
-    assert await store.get_user_lang(1) is None
+    assert store.get_user_lang(1) is None
     await store.set_user_lang(1, "en")
     await store.set_user_lang(1, "id")
     await store.set_user_lang(2, "en")
-    assert (await store.get_user_lang(1), await store.get_user_lang(2)) == ("id", "en")
+    assert (store.get_user_lang(1), store.get_user_lang(2)) == ("id", "en")
 
 
 async def test_feedback_keeps_one_current_vote_per_user_and_entry(store: Store, raw: Raw) -> None:
@@ -514,7 +514,7 @@ async def test_forget_user_removes_everything_of_that_user_only(
     assert raw.execute("SELECT question_id FROM picks WHERE entry_id = 'e9'").fetchone()[0] is None
     assert [p.source_question_id for p in await store.list_phrasings("e1")] == [None]
     assert phrasing.text == "curated"
-    assert await store.get_user_lang(kept) == "en" and await store.get_user_lang(gone) is None
+    assert store.get_user_lang(kept) == "en" and store.get_user_lang(gone) is None
     assert b"zebra unique words" not in db_bytes(db_path)  # secure_delete + checkpoint
     assert await store.forget_user(gone) == 0
 
@@ -551,7 +551,7 @@ async def test_purge_older_than(store: Store, clock: Clock, raw: Raw) -> None:
     await store.flush_outcomes()
     assert raw.execute("SELECT SUM(n) FROM outcome_counts").fetchone()[0] == 1
     assert [p.source_question_id for p in await store.list_phrasings()] == [None]
-    assert await store.get_user_lang(1) == "en"
+    assert store.get_user_lang(1) == "en"
     assert await store.purge_older_than(1, now=clock.now + timedelta(days=2)) == 3
 
 
@@ -594,7 +594,7 @@ async def test_locked_database_queues_writes_and_flushes_in_order(
     with caplog.at_level(logging.WARNING, logger="bot.storage"):
         assert await _log_everything(s) is None
     assert s.pending_count == 6
-    assert await s.get_user_lang(7) == "id"  # queued setting is visible
+    assert s.get_user_lang(7) == "id"  # queued setting is visible
     assert "locked" in caplog.text and "SECRET" not in caplog.text
     assert await s.flush_pending() == 0 and s.pending_count == 6
     raw.execute("COMMIT")
@@ -688,7 +688,7 @@ async def test_backup_is_a_readable_consistent_copy(store: Store, tmp_path: Path
     conn.close()
     async with await Store.open(dest, user_hash_key=KEY) as copy:
         assert await copy.count_groups() == 5
-        assert await copy.get_user_lang(1) == "en"
+        assert copy.get_user_lang(1) == "en"
 
 
 async def test_outcome_counts_are_batched_in_memory_and_written_in_bulk(
@@ -708,6 +708,18 @@ async def test_outcome_counts_are_batched_in_memory_and_written_in_bulk(
     ]  # added to the row on disk, not written beside it
 
 
+async def test_stats_wait_for_a_flush_already_under_way(store: Store, clock: Clock) -> None:
+    # The heartbeat may have taken the counts out of memory and be writing them one by one
+    # when an admin asks for /stats: the figures must still include all of them.
+    for entry in ("a", "b", "c", "d"):
+        await store.log_outcome(lang="id", status="answered", entry_id=entry, chat_type="private")
+    flushing = asyncio.create_task(store.flush_outcomes())
+    await asyncio.sleep(0)  # the flush starts: the counts leave memory
+    stats = await store.stats(since=clock.now - timedelta(days=1))
+    await flushing
+    assert stats.totals.answered == 4
+
+
 async def test_outcome_counts_in_memory_are_written_at_close(db_path: Path, raw: Raw) -> None:
     store = await Store.open(db_path, user_hash_key=b"k" * 32)
     await store.log_outcome(lang="id", status="smalltalk", entry_id=None, chat_type="private")
@@ -715,14 +727,27 @@ async def test_outcome_counts_in_memory_are_written_at_close(db_path: Path, raw:
     assert raw.tuples("SELECT SUM(n) FROM outcome_counts") == [(1,)]
 
 
-async def test_language_choice_is_cached_and_forgotten(store: Store, raw: Raw) -> None:
-    assert await store.get_user_lang(5) is None  # "no choice" is remembered too
+async def test_language_choices_are_held_in_memory_and_forgotten(store: Store, raw: Raw) -> None:
+    assert store.get_user_lang(5) is None
     await store.set_user_lang(5, "en")
-    assert await store.get_user_lang(5) == "en"
+    assert store.get_user_lang(5) == "en"
     raw.execute("UPDATE user_settings SET lang = 'id'")  # behind the store's back
-    assert await store.get_user_lang(5) == "en"  # served from memory, not read again
+    assert store.get_user_lang(5) == "en"  # served from memory, not read again
     await store.forget_user(5)
-    assert await store.get_user_lang(5) is None
+    assert store.get_user_lang(5) is None
+
+
+async def test_language_choices_of_an_earlier_run_are_loaded_at_open(db_path: Path) -> None:
+    first = await Store.open(db_path, user_hash_key=KEY)
+    await first.set_user_lang(1, "en")
+    await first.set_user_lang(2, "id")
+    await first.set_user_lang(1, "id")
+    await first.close()
+    second = await Store.open(db_path, user_hash_key=KEY)
+    try:
+        assert [second.get_user_lang(u) for u in (1, 2, 3)] == ["id", "id", None]
+    finally:
+        await second.close()
 
 
 async def test_an_impatient_flush_does_not_wait_out_a_held_lock(db_path: Path, raw: Raw) -> None:

@@ -20,7 +20,7 @@ from bot.render import Block, Reply, button, fit, topics_button
 
 async def on_language(update: Update, context: BotContext) -> None:
     """Offer the languages as buttons."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     rows = [[button(LANGUAGE_NAMES[code], cb.LanguageChoice(code))] for code in SUPPORTED]
     text = fit([[(None, _("Choose your language:"))]])
@@ -46,7 +46,7 @@ async def on_language_choice(update: Update, context: BotContext) -> None:
 
 async def on_privacy(update: Update, context: BotContext) -> None:
     """Say exactly what is stored, how long it is kept and how to delete it."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     tr = texts(lang)
     _ = tr.gettext
     days = context.services.settings.retention_days
@@ -86,7 +86,7 @@ async def on_privacy(update: Update, context: BotContext) -> None:
 
 async def on_forget(update: Update, context: BotContext) -> None:
     """Ask for confirmation before deleting the user's records."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     text = _(
         "This deletes the questions, feedback and language choice I store about you. Delete them?"
@@ -109,7 +109,7 @@ async def on_forget_choice(update: Update, context: BotContext) -> None:
     if not isinstance(choice, cb.ForgetChoice):
         await on_stale_button(update, context)
         return
-    lang = await update_lang(update, context)  # before the language choice is deleted
+    lang = update_lang(update, context)  # before the language choice is deleted
     tr = texts(lang)
     _ = tr.gettext
     await answer_query(query)

@@ -172,7 +172,7 @@ def _final(callback: Callback) -> Callback:
 async def _texts(update: Update, services: Services) -> Texts:
     """The admin's language: stored choice, else Telegram's (id/ms -> id), else English."""
     user = update.effective_user
-    lang = await services.store.get_user_lang(user.id) if user else None
+    lang = services.store.get_user_lang(user.id) if user else None
     if lang not in SUPPORTED:
         lang = negotiate(user.language_code if user else None, "en")
     return texts(lang)

@@ -41,7 +41,7 @@ async def on_stale_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     await answer_query(query, _("This button no longer works. Send /topics to start again."))
 

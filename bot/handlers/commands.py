@@ -29,7 +29,7 @@ def bot_commands(lang: str) -> list[BotCommand]:
 
 async def on_start(update: Update, context: BotContext) -> None:
     """Welcome: what the bot can and cannot do, and the topic menu."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     blocks: list[Block] = [
         [
@@ -68,7 +68,7 @@ async def on_start(update: Update, context: BotContext) -> None:
 
 async def on_help(update: Update, context: BotContext) -> None:
     """How to ask, and the commands."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     lines = [
         _(
@@ -89,13 +89,13 @@ async def on_help(update: Update, context: BotContext) -> None:
 
 async def on_topics(update: Update, context: BotContext) -> None:
     """Send the topic menu."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     await reply(update, render_menu(context.services.engine.tree, lang))
 
 
 async def on_about(update: Update, context: BotContext) -> None:
     """What the bot is, and its sources with their publishers."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     engine = context.services.engine
     composer = engine.composer
@@ -128,6 +128,6 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     head = (message.text or "").split(maxsplit=1)[0] if message.text else ""
     if not is_private(update) and not head.lower().endswith(f"@{context.bot.username.lower()}"):
         return  # in a group, "/cmd" without our name may be meant for another bot
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     await reply(update, Reply(fit([[(None, _("I don't know that command. Send /help."))]])))

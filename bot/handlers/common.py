@@ -76,19 +76,19 @@ def strip_mention(text: str, username: str) -> str:
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
-async def ui_lang(user: User | None, services: Services) -> str:
+def ui_lang(user: User | None, services: Services) -> str:
     """The language to speak to ``user``: their /language choice, else Telegram's, else
     the default."""
     default = services.settings.default_lang
     if user is None:
         return default
-    stored = await services.store.get_user_lang(user.id)
+    stored = services.store.get_user_lang(user.id)
     return stored or negotiate(user.language_code, default)
 
 
-async def update_lang(update: Update, context: BotContext) -> str:
+def update_lang(update: Update, context: BotContext) -> str:
     """:func:`ui_lang` for the sender of an update."""
-    return await ui_lang(update.effective_user, context.services)
+    return ui_lang(update.effective_user, context.services)
 
 
 async def reply(update: Update, content: Reply) -> Message | None:

@@ -69,7 +69,7 @@ async def on_error(update: object, context: BotContext) -> None:
 async def _apologise(update: Update, context: BotContext) -> None:
     user = update.effective_user
     try:
-        lang = await ui_lang(user, context.services)
+        lang = ui_lang(user, context.services)
     except Exception:  # the store (or the services) may be what failed
         lang = negotiate(user.language_code if user else None, Settings.default_lang)
     _ = texts(lang).gettext

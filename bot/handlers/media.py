@@ -12,7 +12,7 @@ from bot.render import Reply, fit, topics_button
 
 async def on_photo(update: Update, context: BotContext) -> None:
     """Explain that the bot cannot diagnose from pictures."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     text = fit(
         [
@@ -33,7 +33,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
 
 async def on_other_media(update: Update, context: BotContext) -> None:
     """Ask for the question as text (stickers, voice notes, files, locations...)."""
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     text = fit([[(None, _("I can only read text. Please type your question."))]])
     await reply(update, Reply(text, InlineKeyboardMarkup([[topics_button(lang)]])))

@@ -33,7 +33,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     if not text:
         await _prompt(update, context)  # just "@bot": say what to do
         return
-    stored = await services.store.get_user_lang(user.id)
+    stored = services.store.get_user_lang(user.id)
     fallback = negotiate(user.language_code, services.settings.default_lang)
     result = services.engine.ask(text, lang=stored, default_lang=fallback)
     chat = chat_type(update)
@@ -64,7 +64,7 @@ def _log_handled(result: Result, chat: str, started: float) -> None:
 
 
 async def _prompt(update: Update, context: BotContext) -> None:
-    lang = await update_lang(update, context)
+    lang = update_lang(update, context)
     _ = texts(lang).gettext
     text = fit([[(None, _("Type your question about milia, or choose a topic."))]])
     await reply(update, Reply(text, InlineKeyboardMarkup([[topics_button(lang)]])))
