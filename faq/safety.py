@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from faq.text import Analyzer, fold
 
 _CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?:tapi|tp|but|terus|trus|dan|and|skrg|now)\s")
 _QUESTION_END_RE = re.compile(r"\?")
+_SENTENCE_RE = re.compile(r"(?<=[.!?\n])")
 _SUFFIX_RE = re.compile(r"(?<=[a-z]{4})(?:nya|ku|mu)$")
 
 
@@ -51,14 +51,42 @@ Phrase = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class _Phrases:
+    """Phrases of one rule, with their first words for a fast look-up."""
+
+    items: tuple[Phrase, ...]
+    firsts: frozenset[str]
+
+    @classmethod
+    def of(cls, items: Sequence[Phrase]) -> _Phrases:
+        return cls(tuple(items), frozenset(p[0] for p in items))
+
+    def find(self, words: Sequence[str]) -> list[int]:
+        """Positions in ``words`` where one of the phrases starts."""
+        firsts = self.firsts
+        return [
+            i
+            for i, word in enumerate(words)
+            if word in firsts
+            for p in self.items
+            if p[0] == word and _at(words, i, p)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
 class _Sign:
     id: str
     level: SafetyLevel
-    words: tuple[Phrase, ...]
-    near: tuple[tuple[Phrase, ...], tuple[Phrase, ...]] | None
+    words: _Phrases
+    near: tuple[_Phrases, _Phrases] | None
     window: int
     requires_baby: bool
     askable: bool
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        """Words of which a clause must contain one for the sign to match."""
+        return self.near[0].firsts if self.near is not None else self.words.firsts
 
 
 class SafetyTriage:
@@ -69,15 +97,16 @@ class SafetyTriage:
         try:
             raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
             self._negators = self._phrases(raw["negators"])
-            self._tags = {p[0] for p in self._phrases(raw["question_tags"])}
-            self._openers = {p[0] for p in self._phrases(raw["question_openers"])}
-            self._first_person = {p[0] for p in self._phrases(raw["first_person"])}
-            self._bare_openers = {p[0] for p in self._phrases(raw["bare_question_openers"])}
-            self._conditionals = {p[0] for p in self._phrases(raw["conditionals"])}
+            self._tags = self._phrases(raw["question_tags"]).firsts
+            self._openers = self._phrases(raw["question_openers"]).firsts
+            self._first_person = self._phrases(raw["first_person"]).firsts
+            self._bare_openers = self._phrases(raw["bare_question_openers"]).firsts
+            self._conditionals = self._phrases(raw["conditionals"]).firsts
             self._resolved = self._phrases(raw["resolved"])
             self._baby = self._phrases(raw["baby"])
             self._neg_window = int(raw.get("negation_window", 3))
             self._signs = tuple(self._sign(item) for item in raw["signs"])
+            self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
             raise DataError(path, f"invalid safety rules: {exc!r}") from exc
 
@@ -85,10 +114,10 @@ class SafetyTriage:
         # Written forms, not stems: Sastrawi stems "penyakit" (disease) to "sakit" (pain).
         return [_SUFFIX_RE.sub("", w) for w in self._analyzer.normalize_words(text)]
 
-    def _phrases(self, items: Sequence[str]) -> tuple[Phrase, ...]:
+    def _phrases(self, items: Sequence[str]) -> _Phrases:
         if not all(isinstance(i, str) for i in items):
             raise ValueError(f"every word must be a string (quote yes/no/on/off): {items}")
-        return tuple(p for p in (tuple(self._norm(str(i))) for i in items) if p)
+        return _Phrases.of([p for p in (tuple(self._norm(str(i))) for i in items) if p])
 
     def _sign(self, item: dict[str, Any]) -> _Sign:
         near = item.get("near")
@@ -104,47 +133,50 @@ class SafetyTriage:
 
     def assess(self, text: str) -> Triage:
         """Triage one message."""
-        clauses = [c for c in _CLAUSE_RE.split(fold(text)) if c and c.strip()]
-        is_baby = any(bool(_find(self._norm(c), self._baby)) for c in clauses)
+        clauses = self._clauses(text)
+        if not any(self._sign_triggers.intersection(words) for words, _ in clauses):
+            return Triage(level=SafetyLevel.NONE)  # most messages: no sign word at all
+        is_baby = any(self._baby.find(words) for words, _ in clauses)
         level, signs = SafetyLevel.NONE, []
-        # Questions are judged clause by clause: "does it hurt?" asks, "it hurts" reports.
-        asked = self._asked_clauses(text)
-        for index, clause in enumerate(clauses):
-            words = self._norm(clause)
+        for words, asked in clauses:
+            present = set(words)
             for sign in self._signs:
-                if sign.requires_baby and not is_baby:
+                if (sign.requires_baby and not is_baby) or sign.triggers.isdisjoint(present):
                     continue
-                if self._matches(sign, words, asked=index in asked):
+                if self._matches(sign, words, asked=asked):
                     signs.append(sign.id)
                     level = max(level, sign.level)
         return Triage(level=level, signs=tuple(dict.fromkeys(signs)))
 
-    def _asked_clauses(self, text: str) -> set[int]:
-        """Indexes of clauses that open a question with an auxiliary ("does it hurt?")."""
-        asked: set[int] = set()
-        index = 0
-        for sentence in re.split(r"(?<=[.!?\n])", fold(text)):
-            parts = [c for c in _CLAUSE_RE.split(sentence) if c and c.strip()]
-            first = self._norm(parts[0]) if parts else []
-            # English word order marks a question even when chat drops the "?".
+    def _clauses(self, text: str) -> list[tuple[list[str], bool]]:
+        """The words of each clause, and whether it is asked: questions are judged clause
+        by clause ("does it hurt?" asks, "it hurts" reports)."""
+        clauses: list[tuple[list[str], bool]] = []
+        for sentence in _SENTENCE_RE.split(fold(text)):
+            parts = [self._norm(c) for c in _CLAUSE_RE.split(sentence) if c and c.strip()]
+            first = parts[0] if parts else []
+            # An auxiliary opens a question ("does it hurt?"); English word order marks a
+            # question even when chat drops the "?".
             question = bool(_QUESTION_END_RE.search(sentence)) or (
                 bool(first) and first[0] in self._bare_openers
             )
-            if question and first and first[0] in self._openers:
-                words = {w for part in parts for w in self._norm(part)}
-                if not words & self._first_person:
-                    asked.update(range(index, index + len(parts)))
-            index += len(parts)
-        return asked
+            asked = (
+                question
+                and bool(first)
+                and first[0] in self._openers
+                and self._first_person.isdisjoint(w for words in parts for w in words)
+            )
+            clauses.extend((words, asked) for words in parts)
+        return clauses
 
     def _matches(self, sign: _Sign, words: list[str], *, asked: bool) -> bool:
         if sign.near is not None:
             first, second = sign.near
-            for i, j in ((i, j) for i in _find(words, first) for j in _find(words, second)):
+            for i, j in ((i, j) for i in first.find(words) for j in second.find(words)):
                 if abs(i - j) <= sign.window and not self._negated(words, min(i, j), second):
                     return True
             return False
-        for position in _find(words, sign.words):
+        for position in sign.words.find(words):
             if (asked and sign.askable) or self._negated(words, position, sign.words):
                 continue
             if self._tagged_question(words, position) or self._is_resolved(words, position):
@@ -152,11 +184,12 @@ class SafetyTriage:
             return True
         return False
 
-    def _negated(self, words: list[str], position: int, phrases: tuple[Phrase, ...]) -> bool:
-        if any(p[0] in {n[0] for n in self._negators} for p in phrases if _at(words, position, p)):
+    def _negated(self, words: list[str], position: int, phrases: _Phrases) -> bool:
+        negators = self._negators.firsts
+        if any(p[0] in negators for p in phrases.items if _at(words, position, p)):
             return False  # the sign itself contains the negator ("tidak mau nyusu")
         before = words[max(0, position - self._neg_window) : position]
-        return bool(_find(before, self._negators))
+        return bool(self._negators.find(before))
 
     def _tagged_question(self, words: list[str], position: int) -> bool:
         # "sakit ga?", "sakit nggak sih", "sakit ga kalo diekstraksi?": a question about
@@ -167,24 +200,8 @@ class SafetyTriage:
         return all(w in self._tags for w in after[1:]) or after[1] in self._conditionals
 
     def _is_resolved(self, words: list[str], position: int) -> bool:
-        return bool(_find(words[position + 1 : position + 4], self._resolved))
+        return bool(self._resolved.find(words[position + 1 : position + 4]))
 
 
 def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:
     return tuple(words[i : i + len(phrase)]) == phrase
-
-
-def _find(words: Sequence[str], phrases: tuple[Phrase, ...]) -> list[int]:
-    firsts = _first_words(phrases)
-    return [
-        i
-        for i, word in enumerate(words)
-        if word in firsts
-        for p in phrases
-        if p[0] == word and _at(words, i, p)
-    ]
-
-
-@lru_cache(maxsize=256)
-def _first_words(phrases: tuple[Phrase, ...]) -> frozenset[str]:
-    return frozenset(p[0] for p in phrases)

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import snowballstemmer
 import yaml
@@ -40,10 +40,14 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2(?:an|nya|in)?$")
 MAX_PHRASE = 4
+# What fold() does to ASCII: control characters become spaces, a backtick an apostrophe.
+_ASCII_FOLD: Final = {**dict.fromkeys([*range(32), 127], " "), ord("`"): "'"}
 
 
 def fold(text: str) -> str:
     """Lowercase, strip accents, zero-width and control characters; keep the words."""
+    if text.isascii():  # most chat messages: the same result without the Unicode steps
+        return text.lower().translate(_ASCII_FOLD)
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH_RE.sub("", text).casefold()
     text = unicodedata.normalize("NFKD", text)
