@@ -18,6 +18,7 @@ entry's whole vocabulary (share of the message it explains).
 from __future__ import annotations
 
 import math
+import operator
 import re
 import threading
 from collections import Counter
@@ -67,6 +68,10 @@ class _Index:
     phrasing (a precise match of how someone asked before) and against its
     centroid, the average of all its phrasings (robust to one odd phrasing).
     Curated concepts weigh more than raw stems, which often match by accident.
+
+    Phrasings are numbered in entry order, so an entry's phrasings are one slice of
+    the per-phrasing lists (``spans``); a message only touches the phrasings that share
+    a term with it (``postings``).
     """
 
     def __init__(self, docs: Mapping[str, list[frozenset[str]]]) -> None:
@@ -74,45 +79,47 @@ class _Index:
         df = Counter(t for ds in self.docs.values() for t in frozenset().union(*ds))
         n = len(self.docs)
         self.idf = {t: _kind_weight(t) * math.log(1 + n / c) ** IDF_POWER for t, c in df.items()}
-        self.norms = {
-            e: [math.sqrt(sum(self.idf[t] ** 2 for t in d)) for d in ds]
-            for e, ds in self.docs.items()
-        }
-        # Inverted indexes, so a message only touches the phrasings that share a term.
-        self.postings: dict[str, list[tuple[str, int]]] = {}
-        self.central: dict[str, dict[str, float]] = {}
-        for entry_id, entry_docs in self.docs.items():
-            for i, doc in enumerate(entry_docs):
+        self.entries = list(self.docs)
+        self.spans: list[tuple[int, int]] = []
+        self.inverse_norms: list[float] = []
+        self.postings: dict[str, list[int]] = {}
+        # Per term, the entries whose centroid has it, as (entry number, weight).
+        self.central: dict[str, list[tuple[int, float]]] = {}
+        for number, entry_docs in enumerate(self.docs.values()):
+            first = len(self.inverse_norms)
+            for doc in entry_docs:
                 for t in doc:
-                    self.postings.setdefault(t, []).append((entry_id, i))
+                    self.postings.setdefault(t, []).append(len(self.inverse_norms))
+                self.inverse_norms.append(1 / math.sqrt(sum(self.idf[t] ** 2 for t in doc)))
+            self.spans.append((first, len(self.inverse_norms)))
             counts = Counter(t for d in entry_docs for t in d)
             vector = {t: self.idf[t] * c / len(entry_docs) for t, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in vector.values()))
             for t, v in vector.items():
-                self.central.setdefault(t, {})[entry_id] = v / norm
+                self.central.setdefault(t, []).append((number, v / norm))
 
     def rank(self, weights: Mapping[str, float]) -> list[Ranked]:
         query = {t: w * self.idf[t] for t, w in weights.items() if t in self.idf}
         if not query:
             return []
         q_norm = math.sqrt(sum(v * v for v in query.values()))
-        dots: dict[tuple[str, int], float] = {}
-        central: dict[str, float] = {}
+        dots = [0.0] * len(self.inverse_norms)
+        central = [0.0] * len(self.entries)
+        touched: set[int] = set()
         for t, v in query.items():
             contribution = v * self.idf[t]
-            for key in self.postings[t]:
-                dots[key] = dots.get(key, 0.0) + contribution
-            for entry_id, weight in self.central[t].items():
-                central[entry_id] = central.get(entry_id, 0.0) + v * weight
-        best: dict[str, float] = {}
-        for (entry_id, i), dot in dots.items():
-            cosine = dot / (q_norm * self.norms[entry_id][i])
-            if cosine > best.get(entry_id, 0.0):
-                best[entry_id] = cosine
-        ranked = [
-            Ranked(e, PHRASING_WEIGHT * best.get(e, 0.0) + (1 - PHRASING_WEIGHT) * c / q_norm)
-            for e, c in central.items()
-        ]
+            for doc in self.postings[t]:
+                dots[doc] += contribution
+            for number, weight in self.central[t]:
+                central[number] += v * weight
+                touched.add(number)
+        cosines = list(map(operator.mul, dots, self.inverse_norms))
+        ranked = []
+        for number in touched:
+            first, last = self.spans[number]
+            best = max(cosines[first:last], default=0.0) / q_norm
+            score = PHRASING_WEIGHT * best + (1 - PHRASING_WEIGHT) * central[number] / q_norm
+            ranked.append(Ranked(self.entries[number], score))
         ranked.sort(key=lambda r: (-r.score, r.entry_id))
         return ranked
 

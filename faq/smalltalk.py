@@ -62,11 +62,14 @@ class Smalltalk:
     def find(self, text: str) -> SmalltalkMatch | None:
         """The first intent whose phrase occurs in ``text``, if any."""
         words = self._analyzer.normalize_words(text)
-        if not self._first_words.intersection(words):
+        present = set(words)
+        if self._first_words.isdisjoint(present):
             return None
         for intent in self.intents:
-            spans = [_span(words, p) for p in intent.phrases]
-            covered = {i for span in spans if span for i in span}
+            covered: set[int] = set()
+            for phrase in intent.phrases:
+                if phrase and phrase[0] in present:
+                    covered.update(_span(words, phrase))
             if covered:
                 rest = [w for i, w in enumerate(words) if i not in covered]
                 pure = all(w in self._filler or self._is_smalltalk_word(w) for w in rest)
@@ -77,9 +80,10 @@ class Smalltalk:
         return any(word in phrase for intent in self.intents for phrase in intent.phrases)
 
 
-def _span(words: Sequence[str], phrase: Sequence[str]) -> range | None:
+def _span(words: Sequence[str], phrase: tuple[str, ...]) -> range:
+    """Where ``phrase`` first occurs in ``words`` (an empty range if it does not)."""
     size = len(phrase)
-    for i in range(len(words) - size + 1):
-        if tuple(words[i : i + size]) == tuple(phrase):
+    for i, word in enumerate(words[: len(words) - size + 1]):
+        if word == phrase[0] and tuple(words[i : i + size]) == phrase:
             return range(i, i + size)
-    return None
+    return range(0)
