@@ -51,6 +51,7 @@ def N_(message: str) -> str:  # the gettext convention babel's extractor knows
     return message
 
 
+@functools.lru_cache(maxsize=256)  # asked on every message; clients send a few codes
 def negotiate(language_code: str | None, default: str) -> str:
     """The supported language for a Telegram ``language_code`` ("id-ID", "ms", "en-US")."""
     if not language_code:
