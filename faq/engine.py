@@ -23,8 +23,8 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from faq.answer import Composer, Result, Suggestion
 from faq.safety import SafetyLevel, SafetyTriage, Triage
@@ -53,8 +53,7 @@ CONTEXT_WEIGHT = 0.4
 _SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
+class Ranked(NamedTuple):
     """An entry and how well it matches a message."""
 
     entry_id: str
@@ -71,7 +70,8 @@ class _Index:
 
     Phrasings are numbered in entry order, so an entry's phrasings are one slice of
     the per-phrasing lists (``spans``); a message only touches the phrasings that share
-    a term with it (``postings``).
+    a term with it (``postings``). A term in most phrasings ("milia") is added to all
+    and taken back from the few without it (``absent``): fewer steps, the same sums.
     """
 
     def __init__(self, docs: Mapping[str, list[frozenset[str]]]) -> None:
@@ -83,6 +83,7 @@ class _Index:
         self.spans: list[tuple[int, int]] = []
         self.inverse_norms: list[float] = []
         self.postings: dict[str, list[int]] = {}
+        self.absent: dict[str, list[int]] = {}
         # Per term, the entries whose centroid has it, as (entry number, weight).
         self.central: dict[str, list[tuple[int, float]]] = {}
         for number, entry_docs in enumerate(self.docs.values()):
@@ -97,19 +98,30 @@ class _Index:
             norm = math.sqrt(sum(v * v for v in vector.values()))
             for t, v in vector.items():
                 self.central.setdefault(t, []).append((number, v / norm))
+        size = len(self.inverse_norms)
+        for t, docs_with in list(self.postings.items()):
+            if len(docs_with) > size // 2:
+                present = set(docs_with)
+                self.absent[t] = [doc for doc in range(size) if doc not in present]
+                del self.postings[t]
 
     def rank(self, weights: Mapping[str, float]) -> list[Ranked]:
         query = {t: w * self.idf[t] for t, w in weights.items() if t in self.idf}
         if not query:
             return []
         q_norm = math.sqrt(sum(v * v for v in query.values()))
-        dots = [0.0] * len(self.inverse_norms)
+        common = sum(v * self.idf[t] for t, v in query.items() if t in self.absent)
+        dots = [common] * len(self.inverse_norms)
         central = [0.0] * len(self.entries)
         touched: set[int] = set()
         for t, v in query.items():
             contribution = v * self.idf[t]
-            for doc in self.postings[t]:
-                dots[doc] += contribution
+            if t in self.absent:
+                for doc in self.absent[t]:
+                    dots[doc] -= contribution
+            else:
+                for doc in self.postings[t]:
+                    dots[doc] += contribution
             for number, weight in self.central[t]:
                 central[number] += v * weight
                 touched.add(number)
