@@ -17,8 +17,8 @@ DATA = Path(__file__).parent / "data"
 FLOORS = {
     # set: {metric: (floor or ceiling, higher is better)}
     "dev.jsonl": {
-        "accuracy": (0.96, True),
-        "wrong": (0.03, False),
+        "accuracy": (0.97, True),
+        "wrong": (0.01, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),
         "safety_recall": (1.0, True),
@@ -33,6 +33,18 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
 }
+
+
+# The figures the FAQ core must reach on the development set, in each language.
+TARGETS = {
+    "accuracy": (0.95, True),
+    "wrong": (0.02, False),
+    "refusal": (0.90, True),
+    "smalltalk": (0.95, True),
+    "safety_recall": (1.0, True),
+    "false_alarms": (0.02, False),
+}
+LANGUAGES = ("id", "en", "mixed")
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +72,15 @@ def test_floor(reports: dict[str, Report], name: str, metric: str) -> None:
         assert rate >= bound, f"{name}: {metric} fell to {rate:.3f} (floor {bound})"
     else:
         assert rate <= bound, f"{name}: {metric} rose to {rate:.3f} (ceiling {bound})"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("metric", list(TARGETS))
+def test_dev_target_in_each_language(reports: dict[str, Report], metric: str, lang: str) -> None:
+    bound, higher_is_better = TARGETS[metric]
+    rate = reports["dev.jsonl"].rate(metric, lang)
+    assert rate is not None, f"no {lang} messages for {metric}"
+    if higher_is_better:
+        assert rate >= bound, f"{lang}: {metric} is {rate:.3f} (target {bound})"
+    else:
+        assert rate <= bound, f"{lang}: {metric} is {rate:.3f} (target {bound})"
