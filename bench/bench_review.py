@@ -32,12 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _report import machine
 
-from bot import storage
 from bot.export import write_csv
 from bot.handlers.admin import PAGE_SIZE, TOP, render_group, render_page, render_stats
 from bot.i18n import texts
 from bot.privacy import user_hash
-from bot.storage import Store
+from bot.storage import Store, records, schema
 from faq.engine import FaqEngine
 
 KEY = b"bench-review-key-0123456789"
@@ -88,7 +87,7 @@ def build(path: Path, n_questions: int, entry_ids: list[str], seed: int = 11) ->
     for _ in range(3 * n_questions):
         status = rng.choice(statuses)
         entry = rng.choice(entry_ids) if status == "answered" else ""
-        day = storage._day(when())
+        day = records._day(when())
         outcomes.append((day, rng.choice(("id", "id", "en")), status, entry, "private", 1))
     feedback = {
         (u, rng.choice(entry_ids)): (when(), rng.random() < 0.8)
@@ -101,13 +100,13 @@ def build(path: Path, n_questions: int, entry_ids: list[str], seed: int = 11) ->
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("BEGIN")
-        conn.executemany(storage._INSERT_QUESTION, sorted(questions))
-        conn.executemany(storage._COUNT_OUTCOME, outcomes)
+        conn.executemany(schema._INSERT_QUESTION, sorted(questions))
+        conn.executemany(schema._COUNT_OUTCOME, outcomes)
         conn.executemany(
-            storage._UPSERT_FEEDBACK,
+            schema._UPSERT_FEEDBACK,
             [(t, u, e, int(h), "id") for (u, e), (t, h) in feedback.items()],
         )
-        conn.executemany(storage._INSERT_PICK, picks)
+        conn.executemany(schema._INSERT_PICK, picks)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
     finally:

@@ -22,7 +22,7 @@ import pytest
 from bot import storage
 from bot.export import COLUMNS, write_csv, write_jsonl
 from bot.privacy import user_hash
-from bot.storage import LATEST_VERSION, MIGRATIONS, Candidate, Store, migrate
+from bot.storage import LATEST_VERSION, MIGRATIONS, Candidate, Store, migrate, schema
 
 KEY = b"test-key-0123456789abcdef"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -184,8 +184,8 @@ async def test_failed_migration_rolls_back(db_path: Path, monkeypatch: pytest.Mo
     async with await Store.open(db_path, user_hash_key=KEY):
         pass
     broken = "CREATE TABLE half_done (x INTEGER);\nSELECT * FROM no_such_table;"
-    monkeypatch.setattr(storage, "MIGRATIONS", (*MIGRATIONS, broken))
-    monkeypatch.setattr(storage, "LATEST_VERSION", LATEST_VERSION + 1)
+    monkeypatch.setattr(schema, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(schema, "LATEST_VERSION", LATEST_VERSION + 1)
     async with aiosqlite.connect(db_path, isolation_level=None) as db:
         with pytest.raises(sqlite3.OperationalError):
             await migrate(db, target=LATEST_VERSION + 1)
