@@ -32,6 +32,12 @@ def triage() -> SafetyTriage:
         ("i can't breathe properly after that cream", EMERGENCY),
         ("bayiku lemes banget dan kebiruan", EMERGENCY),
         ("sesak napas setelah oles krim", EMERGENCY),
+        # contractions, with or without the apostrophe
+        ("my newborn isnt feeding and has white spots", URGENT),
+        ("my baby hasn't been feeding since yesterday", URGENT),
+        ("she cant breathe", EMERGENCY),
+        ("i cannot breathe", EMERGENCY),
+        ("bayiku ga nyusu dari pagi", URGENT),
         # negated, asked about, or over
         ("ga sakit, ga merah, ga gatal", NONE),
         ("no pain and no redness at all", NONE),
@@ -42,6 +48,8 @@ def triage() -> SafetyTriage:
         ("penyakit kulit apa yang bikin milia", NONE),  # "penyakit" is not "sakit"
         ("milia di muka anak makin banyak", NONE),  # more over time is not fast spreading
         ("my baby has milia on her nose", NONE),
+        ("baby is feeding fine, no fever", NONE),
+        ("it doesnt hurt and isnt red", NONE),
     ],
 )
 def test_triage(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
