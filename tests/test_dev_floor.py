@@ -92,3 +92,21 @@ def test_dev_target_in_each_language(reports: dict[str, Report], metric: str, la
         assert rate >= bound, f"{lang}: {metric} is {rate:.3f} (target {bound})"
     else:
         assert rate <= bound, f"{lang}: {metric} is {rate:.3f} (target {bound})"
+
+
+def _plain(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+def test_no_development_message_is_a_phrasing(engine: FaqEngine) -> None:
+    # The development set measures how the engine copes with new wordings: a message
+    # copied into the tree would be measured against itself.
+    phrasings = {
+        _plain(p)
+        for entry in engine.tree.entries.values()
+        for lang in ("en", "id")
+        for p in entry.phrasings[lang]
+    }
+    with (DATA / "dev.jsonl").open(encoding="utf-8") as fp:
+        copied = [case["q"] for case in read_cases(fp) if _plain(case["q"]) in phrasings]
+    assert copied == []
