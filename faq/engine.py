@@ -106,6 +106,7 @@ class _Index:
                 del self.postings[t]
 
     def rank(self, weights: Mapping[str, float]) -> list[Ranked]:
+        """Every entry that shares a term with the weighted message terms, best first."""
         query = {t: w * self.idf[t] for t, w in weights.items() if t in self.idf}
         if not query:
             return []
