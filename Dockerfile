@@ -14,8 +14,9 @@ WORKDIR /app
 
 # Dependencies first, in their own cached layer: they change far less often than the code.
 COPY pyproject.toml README.md ./
-RUN mkdir -p faq bot && touch faq/__init__.py bot/__init__.py \
-    && pip install . && pip uninstall -y skinfaq && rm -rf faq bot build
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
 COPY faq ./faq
 COPY bot ./bot

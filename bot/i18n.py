@@ -32,7 +32,12 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
+# The catalogs: locales/ at the top of a checkout (also an editable install's), packaged
+# as bot/locales in a wheel.
+_HERE: Final = Path(__file__).resolve().parent
+LOCALES_DIR: Final = next(
+    (d for d in (_HERE / "locales", _HERE.parent / "locales") if d.is_dir()), _HERE / "locales"
+)
 DOMAIN: Final = "messages"
 SOURCE_LANG: Final = "en"
 SUPPORTED: Final = ("id", "en")
