@@ -74,11 +74,15 @@ class _Index:
     and taken back from the few without it (``absent``): fewer steps, the same sums.
     """
 
-    def __init__(self, docs: Mapping[str, list[frozenset[str]]]) -> None:
+    def __init__(
+        self, docs: Mapping[str, list[frozenset[str]]], context: frozenset[str] = frozenset()
+    ) -> None:
         self.docs = {e: [d for d in ds if d] for e, ds in docs.items()}
         df = Counter(t for ds in self.docs.values() for t in frozenset().union(*ds))
         n = len(self.docs)
-        self.idf = {t: _kind_weight(t) * math.log(1 + n / c) ** IDF_POWER for t, c in df.items()}
+        self.idf = {
+            t: _kind_weight(t, context) * math.log(1 + n / c) ** IDF_POWER for t, c in df.items()
+        }
         self.entries = list(self.docs)
         self.spans: list[tuple[int, int]] = []
         self.inverse_norms: list[float] = []
@@ -137,8 +141,9 @@ class _Index:
         return ranked
 
 
-def _kind_weight(term: str) -> float:
-    return 1.0 if term.startswith("@") else STEM_WEIGHT
+def _kind_weight(term: str, context: frozenset[str]) -> float:
+    """Curated concepts count fully; words, and concepts that set the scene, less."""
+    return 1.0 if term.startswith("@") and term not in context else STEM_WEIGHT
 
 
 class FaqEngine:
@@ -161,7 +166,7 @@ class FaqEngine:
         # The term sets of every phrasing, analysed once: a new phrasing adds one set and
         # the index (weights only, no analysis) is rebuilt from them.
         self._docs = self._analyse_tree()
-        self._index = _Index(self._docs)
+        self._index = _Index(self._docs, self.analyzer.lexicon.context)
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> FaqEngine:
@@ -194,7 +199,7 @@ class FaqEngine:
             if terms := self._terms(text[:MAX_MATCH_CHARS]):
                 self._attached[terms] = entry_id
                 self._docs[entry_id].append(terms)
-                self._index = _Index(self._docs)
+                self._index = _Index(self._docs, self.analyzer.lexicon.context)
 
     def group_key(self, text: str) -> str:
         """Near-identical questions share this key (for grouping them in review)."""

@@ -86,6 +86,8 @@ class Lexicon:
     stopwords_en: frozenset[str]
     anchors: frozenset[str]
     concepts: Mapping[str, tuple[str, ...]]
+    # concepts that usually set the scene rather than ask ("bumps on my eyelid")
+    context: frozenset[str] = frozenset()
     # concept -> True when it blocks an answer even in a message about milia
     out_of_scope: Mapping[str, bool] = field(default_factory=dict)
 
@@ -134,6 +136,9 @@ class Lexicon:
         anchors = frozenset(raw.get("anchors") or ())
         if unknown := anchors - set(concepts):
             raise DataError(path, f"anchors name unknown concepts: {sorted(unknown)}")
+        context = frozenset(raw.get("context") or ())
+        if unknown := context - set(concepts):
+            raise DataError(path, f"context names unknown concepts: {sorted(unknown)}")
         return cls(
             spelling=mapping("spelling"),
             slang_id=mapping("slang_id"),
@@ -142,6 +147,7 @@ class Lexicon:
             stopwords_en=frozenset(str(w) for w in stop.get("en", ())),
             anchors=anchors,
             concepts={k: tuple(str(f) for f in v) for k, v in concepts.items()},
+            context=context,
         )
 
 

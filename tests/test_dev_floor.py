@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 FLOORS = {
     # set: {metric: (floor or ceiling, higher is better)}
     "dev.jsonl": {
-        "accuracy": (0.97, True),
+        "accuracy": (0.98, True),
         "wrong": (0.01, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),
@@ -25,7 +25,7 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
     "heldout.jsonl": {
-        "accuracy": (0.96, True),
+        "accuracy": (0.965, True),
         "wrong": (0.0, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),
@@ -33,7 +33,7 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
     "heldout-2.jsonl": {
-        "accuracy": (0.95, True),
+        "accuracy": (0.965, True),
         "wrong": (0.0, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),

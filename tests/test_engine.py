@@ -32,6 +32,11 @@ ANSWERED = [
     ("kapan harus ke dokter kulit buat milia", "id", {"when-to-see-doctor"}),
     ("milia en plaque itu apa", "id", {"milia-en-plaque"}),
     ("bedanya milia sama komedo apa", "id", {"milia-vs-acne"}),
+    # where the bumps are sets the scene; the question is what they are
+    ("got some hard white dots near my nose, what could they be", "en", {"what-is-milia"}),
+    ("ada bintik putih keras di pipi, ini apa ya", "id", {"what-is-milia"}),
+    ("can you get milia on your chest", "en", {"locations"}),
+    ("milia bisa muncul di leher ga?", "id", {"locations"}),
 ]
 
 UNANSWERED = [

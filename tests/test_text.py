@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from faq.sources import DATA_DIR, DataError
 from faq.text import Analyzer, Lexicon, fold, split_words
 
 
@@ -77,3 +80,14 @@ def test_language_detection(analyzer: Analyzer, message: str, lang: str) -> None
 
 def test_no_letters_means_no_language(analyzer: Analyzer) -> None:
     assert analyzer.analyze("🙏🙏 123").lang is None
+
+
+def test_context_concepts_must_be_concepts(tmp_path: Path) -> None:
+    lexicon = (DATA_DIR / "lexicon.yaml").read_text(encoding="utf-8")
+    (tmp_path / "lexicon.yaml").write_text(
+        lexicon.replace('context: ["@face", "@body"]', 'context: ["@face", "@elbow"]'),
+        encoding="utf-8",
+    )
+    (tmp_path / "out-of-scope.yaml").write_text("always: {}\n", encoding="utf-8")
+    with pytest.raises(DataError, match="context names unknown concepts: \\['@elbow'\\]"):
+        Lexicon.load(tmp_path)
