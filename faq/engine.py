@@ -22,7 +22,7 @@ import operator
 import re
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -206,11 +206,19 @@ class FaqEngine:
         return " ".join(sorted(set(self.analyzer.analyze(text[:MAX_MATCH_CHARS]).terms)))[:200]
 
     # -- asking ------------------------------------------------------------------------
-    def rank(self, text: str) -> tuple[Analysis, list[Ranked]]:
-        """The analysis of ``text`` and every matching entry, best first."""
+    def rank(self, text: str, ruled_out: Sequence[str] = ()) -> tuple[Analysis, list[Ranked]]:
+        """The analysis of ``text`` and every matching entry, best first.
+
+        ``ruled_out`` are words the message denies ("no pain"): they say what it is not
+        about, so they do not count.
+        """
         text = text[:MAX_MATCH_CHARS]
         analysis = self.analyzer.analyze(text)
-        return analysis, self._index.rank(self._weights(text, analysis))
+        weights = self._weights(text, analysis)
+        if ruled_out:
+            for term in self.analyzer.analyze(" ".join(ruled_out)).terms:
+                weights.pop(term, None)
+        return analysis, self._index.rank(weights)
 
     def _weights(self, text: str, analysis: Analysis) -> dict[str, float]:
         """Terms of the question sentences weigh fully, context before them less."""
@@ -224,7 +232,7 @@ class FaqEngine:
     def ask(self, text: str, *, lang: str | None = None, default_lang: str = "id") -> Result:
         """Answer one message. ``lang`` forces the reply language."""
         triage = self.triage.assess(text[: MAX_MATCH_CHARS * 4])
-        analysis, ranked = self.rank(text)
+        analysis, ranked = self.rank(text, triage.ruled_out)
         reply_lang = lang or analysis.lang or default_lang
         return self._decide(text, analysis, ranked, triage, reply_lang)
 

@@ -45,6 +45,8 @@ class Triage:
 
     level: SafetyLevel
     signs: tuple[str, ...] = ()
+    # Sign words the message rules out ("no pain", "ga bengkak"): not what it asks about.
+    ruled_out: tuple[str, ...] = ()
 
 
 Phrase = tuple[str, ...]
@@ -137,16 +139,20 @@ class SafetyTriage:
         if not any(self._sign_triggers.intersection(words) for words, _ in clauses):
             return Triage(level=SafetyLevel.NONE)  # most messages: no sign word at all
         is_baby = any(self._baby.find(words) for words, _ in clauses)
-        level, signs = SafetyLevel.NONE, []
+        level, signs, ruled_out = SafetyLevel.NONE, [], list[str]()
         for words, asked in clauses:
             present = set(words)
             for sign in self._signs:
                 if (sign.requires_baby and not is_baby) or sign.triggers.isdisjoint(present):
                     continue
-                if self._matches(sign, words, asked=asked):
+                if self._matches(sign, words, asked=asked, ruled_out=ruled_out):
                     signs.append(sign.id)
                     level = max(level, sign.level)
-        return Triage(level=level, signs=tuple(dict.fromkeys(signs)))
+        return Triage(
+            level=level,
+            signs=tuple(dict.fromkeys(signs)),
+            ruled_out=tuple(dict.fromkeys(ruled_out)),
+        )
 
     def _clauses(self, text: str) -> list[tuple[list[str], bool]]:
         """The words of each clause, and whether it is asked: questions are judged clause
@@ -160,16 +166,20 @@ class SafetyTriage:
             question = bool(_QUESTION_END_RE.search(sentence)) or (
                 bool(first) and first[0] in self._bare_openers
             )
-            asked = (
-                question
-                and bool(first)
-                and first[0] in self._openers
-                and self._first_person.isdisjoint(w for words in parts for w in words)
+            about_asker = not self._first_person.isdisjoint(w for words in parts for w in words)
+            if not question or about_asker:
+                clauses.extend((words, False) for words in parts)
+                continue
+            # A question that opens with an auxiliary asks in all its clauses ("does it
+            # hurt, and is it red?"); otherwise only a clause that opens with one does
+            # ("ga bengkak, but does it hurt?").
+            opens = bool(first) and first[0] in self._openers
+            clauses.extend(
+                (words, opens or (bool(words) and words[0] in self._openers)) for words in parts
             )
-            clauses.extend((words, asked) for words in parts)
         return clauses
 
-    def _matches(self, sign: _Sign, words: list[str], *, asked: bool) -> bool:
+    def _matches(self, sign: _Sign, words: list[str], *, asked: bool, ruled_out: list[str]) -> bool:
         if sign.near is not None:
             first, second = sign.near
             for i, j in ((i, j) for i in first.find(words) for j in second.find(words)):
@@ -177,7 +187,10 @@ class SafetyTriage:
                     return True
             return False
         for position in sign.words.find(words):
-            if (asked and sign.askable) or self._negated(words, position, sign.words):
+            if asked and sign.askable:
+                continue
+            if self._negated(words, position, sign.words):
+                ruled_out.append(words[position])
                 continue
             if self._tagged_question(words, position) or self._is_resolved(words, position):
                 continue

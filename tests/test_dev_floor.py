@@ -25,7 +25,7 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
     "heldout.jsonl": {
-        "accuracy": (0.965, True),
+        "accuracy": (0.98, True),
         "wrong": (0.0, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),

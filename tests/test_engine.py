@@ -37,6 +37,10 @@ ANSWERED = [
     ("ada bintik putih keras di pipi, ini apa ya", "id", {"what-is-milia"}),
     ("can you get milia on your chest", "en", {"locations"}),
     ("milia bisa muncul di leher ga?", "id", {"locations"}),
+    # signs the message rules out say what it is not about
+    ("no pain or swelling, just want to know how to get rid of them", "en", {"treatment-overview"}),
+    ("ga sakit kok, cuma pengen tau cara ngilanginnya", "id", {"treatment-overview"}),
+    ("does extraction hurt?", "en", {"treatment-extraction"}),
 ]
 
 UNANSWERED = [

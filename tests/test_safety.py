@@ -56,6 +56,12 @@ def test_triage(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
     assert triage.assess(message).level == level
 
 
+def test_triage_lists_the_signs_a_message_rules_out(triage: SafetyTriage) -> None:
+    result = triage.assess("ga bengkak, no redness, but does extraction hurt?")
+    assert result.level is NONE
+    assert set(result.ruled_out) == {"bengkak", "redness"}  # "hurt" is asked, not denied
+
+
 def test_triage_names_the_signs(triage: SafetyTriage) -> None:
     result = triage.assess("bibir bengkak dan napas susah")
     assert result.level is EMERGENCY
@@ -68,6 +74,8 @@ def test_triage_names_the_signs(triage: SafetyTriage) -> None:
         ("are milia supposed to be red", NONE),
         ("does extraction hurt", NONE),
         ("is my milia supposed to be this red and sore", URGENT),  # about the asker: a report
+        ("ga bengkak, tapi apakah ekstraksi bikin sakit?", NONE),  # the clause asks
+        ("no swelling, but it is bleeding, is that bad?", URGENT),  # the clause reports
         ("red and sore since yesterday", URGENT),
     ],
 )
