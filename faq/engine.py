@@ -178,12 +178,19 @@ class FaqEngine:
     def _terms(self, text: str) -> frozenset[str]:
         return frozenset(self.analyzer.analyze(text).terms)
 
+    def _phrasing_terms(self, text: str) -> frozenset[str]:
+        """A phrasing's terms as a message's count: without the signs it rules out."""
+        ruled_out = self.triage.assess(text).ruled_out
+        if not ruled_out:
+            return self._terms(text)
+        return self._terms(text) - set(self.analyzer.analyze(" ".join(ruled_out)).terms)
+
     def _analyse_tree(self) -> dict[str, list[frozenset[str]]]:
         docs: dict[str, list[frozenset[str]]] = {}
         for entry in self.tree.entries.values():
             texts = [entry.question[lang] for lang in LANGS]
             texts += [p for lang in LANGS for p in entry.phrasings[lang]]
-            entry_docs = [self._terms(t) for t in texts]
+            entry_docs = [self._phrasing_terms(t) for t in texts]
             keywords = [self._terms(k) for lang in LANGS for k in entry.keywords[lang]]
             # Keywords widen the entry's vocabulary but are not phrasings of their own.
             entry_docs.append(frozenset().union(*keywords) if keywords else frozenset())
@@ -196,9 +203,10 @@ class FaqEngine:
             raise KeyError(entry_id)
         with self._lock:
             self.analyzer.learn(text)
-            if terms := self._terms(text[:MAX_MATCH_CHARS]):
-                self._attached[terms] = entry_id
-                self._docs[entry_id].append(terms)
+            text = text[:MAX_MATCH_CHARS]
+            if terms := self._terms(text):
+                self._attached[terms] = entry_id  # this exact way of asking
+                self._docs[entry_id].append(self._phrasing_terms(text))
                 self._index = _Index(self._docs, self.analyzer.lexicon.context)
 
     def group_key(self, text: str) -> str:

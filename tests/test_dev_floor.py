@@ -33,7 +33,7 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
     "heldout-2.jsonl": {
-        "accuracy": (0.965, True),
+        "accuracy": (0.975, True),
         "wrong": (0.0, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),
