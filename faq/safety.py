@@ -107,6 +107,7 @@ class SafetyTriage:
             self._resolved = self._phrases(raw["resolved"])
             self._baby = self._phrases(raw["baby"])
             self._neg_window = int(raw.get("negation_window", 3))
+            self._breakers = self._phrases(raw.get("negation_breakers") or ()).firsts
             self._signs = tuple(self._sign(item) for item in raw["signs"])
             self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
@@ -202,7 +203,11 @@ class SafetyTriage:
         if any(p[0] in negators for p in phrases.items if _at(words, position, p)):
             return False  # the sign itself contains the negator ("tidak mau nyusu")
         before = words[max(0, position - self._neg_window) : position]
-        return bool(self._negators.find(before))
+        negations = self._negators.find(before)
+        if not negations:
+            return False
+        # "won't stop bleeding": what is negated is the stopping, not the sign.
+        return self._breakers.isdisjoint(before[negations[-1] + 1 :])
 
     def _tagged_question(self, words: list[str], position: int) -> bool:
         # "sakit ga?", "sakit nggak sih", "sakit ga kalo diekstraksi?": a question about

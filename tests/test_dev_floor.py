@@ -1,4 +1,4 @@
-"""Regression floors on the development set and on two held-out sets written without it.
+"""Regression floors on the development set and on three held-out sets written without it.
 
 The floors are today's figures (see README "Matching quality"); raise them as
 the engine improves, never lower them to make a change pass.
@@ -26,6 +26,14 @@ FLOORS = {
     },
     "heldout.jsonl": {
         "accuracy": (0.98, True),
+        "wrong": (0.0, False),
+        "refusal": (1.0, True),
+        "smalltalk": (1.0, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
+    "heldout-3.jsonl": {
+        "accuracy": (0.955, True),
         "wrong": (0.0, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),

@@ -38,6 +38,9 @@ def triage() -> SafetyTriage:
         ("she cant breathe", EMERGENCY),
         ("i cannot breathe", EMERGENCY),
         ("bayiku ga nyusu dari pagi", URGENT),
+        # the negator denies the stopping: the sign goes on
+        ("pulled one out with tweezers and it won't stop bleeding", URGENT),
+        ("udah dipencet dan darahnya ga berhenti", URGENT),
         # negated, asked about, or over
         ("ga sakit, ga merah, ga gatal", NONE),
         ("no pain and no redness at all", NONE),
