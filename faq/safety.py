@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -73,6 +73,12 @@ class _Phrases:
             for p in self.items
             if p[0] == word and _at(words, i, p)
         ]
+
+
+class _Clause(NamedTuple):
+    words: list[str]
+    asked: bool  # it asks about what it names ("does it hurt?")
+    question: bool  # its sentence is a question
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,77 +143,87 @@ class SafetyTriage:
     def assess(self, text: str) -> Triage:
         """Triage one message."""
         clauses = self._clauses(text)
-        if not any(self._sign_triggers.intersection(words) for words, _ in clauses):
+        if not any(self._sign_triggers.intersection(c.words) for c in clauses):
             return Triage(level=SafetyLevel.NONE)  # most messages: no sign word at all
-        is_baby = any(self._baby.find(words) for words, _ in clauses)
-        level, signs, ruled_out = SafetyLevel.NONE, [], list[str]()
-        for words, asked in clauses:
-            present = set(words)
+        is_baby = any(self._baby.find(c.words) for c in clauses)
+        level, signs = SafetyLevel.NONE, []
+        reported: set[str] = set()
+        denied: list[str] = []
+        for clause in clauses:
+            present = set(clause.words)
             for sign in self._signs:
                 if (sign.requires_baby and not is_baby) or sign.triggers.isdisjoint(present):
                     continue
-                if self._matches(sign, words, asked=asked, ruled_out=ruled_out):
+                if word := self._reported(sign, clause, denied):
                     signs.append(sign.id)
+                    reported.add(word)
                     level = max(level, sign.level)
         return Triage(
             level=level,
             signs=tuple(dict.fromkeys(signs)),
-            ruled_out=tuple(dict.fromkeys(ruled_out)),
+            # "awalnya ga sakit, sekarang sakit": a sign reported anywhere is not ruled out
+            ruled_out=tuple(dict.fromkeys(w for w in denied if w not in reported)),
         )
 
-    def _clauses(self, text: str) -> list[tuple[list[str], bool]]:
-        """The words of each clause, and whether it is asked: questions are judged clause
-        by clause ("does it hurt?" asks, "it hurts" reports)."""
-        clauses: list[tuple[list[str], bool]] = []
+    def _clauses(self, text: str) -> list[_Clause]:
+        """The clauses of the message: questions are judged clause by clause ("does it
+        hurt?" asks, "it hurts" reports)."""
+        clauses: list[_Clause] = []
         for sentence in _SENTENCE_RE.split(fold(text)):
             parts = [self._norm(c) for c in _CLAUSE_RE.split(sentence) if c and c.strip()]
             first = parts[0] if parts else []
-            # An auxiliary opens a question ("does it hurt?"); English word order marks a
-            # question even when chat drops the "?".
+            # English word order marks a question even when chat drops the "?".
             question = bool(_QUESTION_END_RE.search(sentence)) or (
                 bool(first) and first[0] in self._bare_openers
             )
-            about_asker = not self._first_person.isdisjoint(w for words in parts for w in words)
-            if not question or about_asker:
-                clauses.extend((words, False) for words in parts)
-                continue
-            # A question that opens with an auxiliary asks in all its clauses ("does it
-            # hurt, and is it red?"); otherwise only a clause that opens with one does
-            # ("ga bengkak, but does it hurt?").
-            opens = bool(first) and first[0] in self._openers
-            clauses.extend(
-                (words, opens or (bool(words) and words[0] in self._openers)) for words in parts
+            # A question that opens with an auxiliary asks about what it names, unless it
+            # is about the asker ("is it normal that MY milia hurts?") or opens negated
+            # ("isn't it bad that it's bleeding?" worries about something present).
+            asked = (
+                question
+                and len(first) > 0
+                and first[0] in self._openers
+                and first[1:2] != ["not"]
+                and self._first_person.isdisjoint(w for words in parts for w in words)
             )
+            clauses.extend(_Clause(words, asked, question) for words in parts)
         return clauses
 
-    def _matches(self, sign: _Sign, words: list[str], *, asked: bool, ruled_out: list[str]) -> bool:
+    def _reported(self, sign: _Sign, clause: _Clause, denied: list[str]) -> str | None:
+        """The word by which ``clause`` reports ``sign``, if it does. Words of the sign
+        that a statement denies ("no pain") are added to ``denied``."""
+        words = clause.words
         if sign.near is not None:
             first, second = sign.near
             for i, j in ((i, j) for i in first.find(words) for j in second.find(words)):
-                if abs(i - j) <= sign.window and not self._negated(words, min(i, j), second):
-                    return True
-            return False
+                # "wajah ga bengkak": a negator before either word denies the sign
+                negated = self._negated(words, i, first) or self._negated(words, j, second)
+                if abs(i - j) <= sign.window and not negated:
+                    return words[j]
+            return None
         for position in sign.words.find(words):
-            if asked and sign.askable:
+            if clause.asked and sign.askable:
                 continue
             if self._negated(words, position, sign.words):
-                ruled_out.append(words[position])
+                # "milia ga sakit ya?" asks about pain; "ga sakit, itu milia?" rules it out
+                size = max(len(p) for p in sign.words.items if _at(words, position, p))
+                tail = words[position + size :]
+                if not (clause.question and all(w in self._tags for w in tail)):
+                    denied.append(words[position])
                 continue
             if self._tagged_question(words, position) or self._is_resolved(words, position):
                 continue
-            return True
-        return False
+            return words[position]
+        return None
 
     def _negated(self, words: list[str], position: int, phrases: _Phrases) -> bool:
         negators = self._negators.firsts
         if any(p[0] in negators for p in phrases.items if _at(words, position, p)):
             return False  # the sign itself contains the negator ("tidak mau nyusu")
         before = words[max(0, position - self._neg_window) : position]
-        negations = self._negators.find(before)
-        if not negations:
-            return False
-        # "won't stop bleeding": what is negated is the stopping, not the sign.
-        return self._breakers.isdisjoint(before[negations[-1] + 1 :])
+        # "won't stop bleeding", "why isn't the swelling going down": what the negator
+        # denies is the stopping or the going, not the sign.
+        return bool(self._negators.find(before)) and not self._negation_passes_over(words, position)
 
     def _tagged_question(self, words: list[str], position: int) -> bool:
         # "sakit ga?", "sakit nggak sih", "sakit ga kalo diekstraksi?": a question about
@@ -218,7 +234,17 @@ class SafetyTriage:
         return all(w in self._tags for w in after[1:]) or after[1] in self._conditionals
 
     def _is_resolved(self, words: list[str], position: int) -> bool:
-        return bool(self._resolved.find(words[position + 1 : position + 4]))
+        after = words[position + 1 : position + 4]
+        if self._negation_passes_over(words, position):
+            return False  # "why hasn't the bleeding stopped": not over yet
+        # "merahnya belum hilang", "the redness hasn't gone": not over yet either
+        return any(not self._negators.find(after[:i]) for i in self._resolved.find(after))
+
+    def _negation_passes_over(self, words: list[str], position: int) -> bool:
+        """Whether a negator before the sign denies what comes after it instead."""
+        before = words[max(0, position - self._neg_window) : position]
+        negations = self._negators.find(before)
+        return bool(negations) and not self._breakers.isdisjoint(before[negations[-1] + 1 :])
 
 
 def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:

@@ -38,7 +38,14 @@ def triage() -> SafetyTriage:
         ("she cant breathe", EMERGENCY),
         ("i cannot breathe", EMERGENCY),
         ("bayiku ga nyusu dari pagi", URGENT),
-        # the negator denies the stopping: the sign goes on
+        # the negator denies the stopping or the going: the sign goes on
+        ("why hasn't the bleeding stopped?", URGENT),
+        ("why isn't the swelling going down?", URGENT),
+        ("isn't it bad that it's bleeding this much?", URGENT),
+        ("merahnya belum hilang juga", URGENT),
+        ("sakitnya ga ilang ilang", URGENT),
+        ("kemarin dipencet, apa wajar sekarang bengkak?", URGENT),
+        ("the redness hasn't gone", URGENT),
         ("pulled one out with tweezers and it won't stop bleeding", URGENT),
         ("udah dipencet dan darahnya ga berhenti", URGENT),
         # negated, asked about, or over
@@ -52,6 +59,15 @@ def triage() -> SafetyTriage:
         ("milia di muka anak makin banyak", NONE),  # more over time is not fast spreading
         ("my baby has milia on her nose", NONE),
         ("baby is feeding fine, no fever", NONE),
+        # a negator before either word of a two-word sign denies it
+        ("wajah ga bengkak, cuma ada bintik putih", NONE),
+        ("my face isn't swollen, just white bumps", NONE),
+        ("napas tidak sesak kok", NONE),
+        ("lips not swollen", NONE),
+        ("penglihatan tidak kabur", NONE),
+        ("darahnya sudah berhenti", NONE),
+        ("my vision isn't blurry", NONE),
+        ("the bleeding stopped after a minute", NONE),
         ("it doesnt hurt and isnt red", NONE),
     ],
 )
@@ -60,9 +76,22 @@ def test_triage(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
 
 
 def test_triage_lists_the_signs_a_message_rules_out(triage: SafetyTriage) -> None:
-    result = triage.assess("ga bengkak, no redness, but does extraction hurt?")
+    result = triage.assess("ga bengkak, no redness. cara ngilanginnya gimana?")
     assert result.level is NONE
-    assert set(result.ruled_out) == {"bengkak", "redness"}  # "hurt" is asked, not denied
+    assert set(result.ruled_out) == {"bengkak", "redness"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "milia emang ga sakit ya?",  # asks about pain: pain is the topic
+        "awalnya ga sakit, sekarang sakit banget",  # denied, then reported
+    ],
+)
+def test_a_sign_asked_about_or_reported_is_not_ruled_out(
+    triage: SafetyTriage, message: str
+) -> None:
+    assert triage.assess(message).ruled_out == ()
 
 
 def test_triage_names_the_signs(triage: SafetyTriage) -> None:
@@ -77,8 +106,9 @@ def test_triage_names_the_signs(triage: SafetyTriage) -> None:
         ("are milia supposed to be red", NONE),
         ("does extraction hurt", NONE),
         ("is my milia supposed to be this red and sore", URGENT),  # about the asker: a report
-        ("ga bengkak, tapi apakah ekstraksi bikin sakit?", NONE),  # the clause asks
         ("no swelling, but it is bleeding, is that bad?", URGENT),  # the clause reports
+        ("udah 3 hari, apa wajar kalau masih berdarah?", URGENT),
+        ("after popping it, is it normal for it to bleed this much?", URGENT),
         ("red and sore since yesterday", URGENT),
     ],
 )

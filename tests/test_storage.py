@@ -727,6 +727,17 @@ async def test_outcome_counts_in_memory_are_written_at_close(db_path: Path, raw:
     assert raw.tuples("SELECT SUM(n) FROM outcome_counts") == [(1,)]
 
 
+async def test_close_lets_a_flush_under_way_finish(db_path: Path, raw: Raw) -> None:
+    store = await Store.open(db_path, user_hash_key=b"k" * 32)
+    for entry in ("a", "b", "c", "d"):
+        await store.log_outcome(lang="id", status="answered", entry_id=entry, chat_type="private")
+    flushing = asyncio.create_task(store.flush_outcomes())
+    await asyncio.sleep(0)  # the heartbeat's flush has taken the counts out of memory
+    await store.close()
+    await flushing
+    assert raw.tuples("SELECT SUM(n) FROM outcome_counts") == [(4,)]
+
+
 async def test_language_choices_are_held_in_memory_and_forgotten(store: Store, raw: Raw) -> None:
     assert store.get_user_lang(5) is None
     await store.set_user_lang(5, "en")

@@ -166,7 +166,9 @@ class StoreCore:
 
     async def close(self) -> None:
         """Try once more to write queued records, then close the connection (idempotent)."""
-        async with self._lock:
+        # The outcome lock first, as flush_outcomes takes them: a flush under way finishes
+        # its writes before the connection closes.
+        async with self._outcomes_lock, self._lock:
             if self._closed:
                 return
             self._closed = True
