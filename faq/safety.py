@@ -114,6 +114,8 @@ class SafetyTriage:
             self._baby = self._phrases(raw["baby"])
             self._neg_window = int(raw.get("negation_window", 3))
             self._breakers = self._phrases(raw.get("negation_breakers") or ()).firsts
+            self._hypothetical = self._phrases(raw.get("hypothetical") or ())
+            self._figurative = self._phrases(raw.get("figurative") or ())
             self._signs = tuple(self._sign(item) for item in raw["signs"])
             self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
@@ -149,12 +151,14 @@ class SafetyTriage:
         level, signs = SafetyLevel.NONE, []
         reported: set[str] = set()
         denied: list[str] = []
-        for clause in clauses:
+        for index, clause in enumerate(clauses):
             present = set(clause.words)
+            # "kemarin sempet merah, tapi udah ilang": the next clause can say it is over
+            following = clauses[index + 1].words[:3] if index + 1 < len(clauses) else []
             for sign in self._signs:
                 if (sign.requires_baby and not is_baby) or sign.triggers.isdisjoint(present):
                     continue
-                if word := self._reported(sign, clause, denied):
+                if word := self._reported(sign, clause, denied, following):
                     signs.append(sign.id)
                     reported.add(word)
                     level = max(level, sign.level)
@@ -170,7 +174,9 @@ class SafetyTriage:
         hurt?" asks, "it hurts" reports)."""
         clauses: list[_Clause] = []
         for sentence in _SENTENCE_RE.split(fold(text)):
-            parts = [self._norm(c) for c in _CLAUSE_RE.split(sentence) if c and c.strip()]
+            parts = [
+                self._literal(self._norm(c)) for c in _CLAUSE_RE.split(sentence) if c and c.strip()
+            ]
             first = parts[0] if parts else []
             # English word order marks a question even when chat drops the "?".
             question = bool(_QUESTION_END_RE.search(sentence)) or (
@@ -189,7 +195,17 @@ class SafetyTriage:
             clauses.extend(_Clause(words, asked, question) for words in parts)
         return clauses
 
-    def _reported(self, sign: _Sign, clause: _Clause, denied: list[str]) -> str | None:
+    def _literal(self, words: list[str]) -> list[str]:
+        """``words`` without figures of speech that use a sign's words ("let skin breathe")."""
+        skip: set[int] = set()
+        for i in self._figurative.find(words):
+            size = max(len(p) for p in self._figurative.items if _at(words, i, p))
+            skip.update(range(i, i + size))
+        return [w for i, w in enumerate(words) if i not in skip] if skip else words
+
+    def _reported(
+        self, sign: _Sign, clause: _Clause, denied: list[str], following: list[str]
+    ) -> str | None:
         """The word by which ``clause`` reports ``sign``, if it does. Words of the sign
         that a statement denies ("no pain") are added to ``denied``."""
         words = clause.words
@@ -211,7 +227,11 @@ class SafetyTriage:
                 if not (clause.question and all(w in self._tags for w in tail)):
                     denied.append(words[position])
                 continue
+            if self._hypothetical.find(words[max(0, position - 6) : position]):
+                continue  # feared, not reported: "takut bernanah"
             if self._tagged_question(words, position) or self._is_resolved(words, position):
+                continue
+            if self._over(following):
                 continue
             return words[position]
         return None
@@ -238,7 +258,11 @@ class SafetyTriage:
         if self._negation_passes_over(words, position):
             return False  # "why hasn't the bleeding stopped": not over yet
         # "merahnya belum hilang", "the redness hasn't gone": not over yet either
-        return any(not self._negators.find(after[:i]) for i in self._resolved.find(after))
+        return self._over(after)
+
+    def _over(self, words: list[str]) -> bool:
+        """Whether ``words`` say something is over ("udah sembuh"), without denying it."""
+        return any(not self._negators.find(words[:i]) for i in self._resolved.find(words))
 
     def _negation_passes_over(self, words: list[str], position: int) -> bool:
         """Whether a negator before the sign denies what comes after it instead."""
