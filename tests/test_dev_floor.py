@@ -40,6 +40,11 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
+    # Written to trip the triage up: red flags and look-alikes only, so safety only.
+    "safety-probes.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.05, False),
+    },
     "heldout-2.jsonl": {
         "accuracy": (0.975, True),
         "wrong": (0.0, False),
