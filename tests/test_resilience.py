@@ -49,6 +49,7 @@ from bot.network import RetryingRateLimiter, empty_unparsable_updates
 from bot.run import ALLOWED_UPDATES
 from bot.settings import Settings
 from bot.storage import Store
+from bot.storage import core as storage_core
 from faq.engine import FaqEngine
 from tests.conftest import (
     HASH_KEY,
@@ -708,8 +709,11 @@ async def test_store_under_steady_writes_retries_fast_and_replays_once_released(
 
 
 async def test_read_only_database_answers_users_and_writes_at_shutdown(
-    api: FakeBotAPI, settings: Settings, engine: FaqEngine
+    api: FakeBotAPI, settings: Settings, engine: FaqEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Outcome counts stay in memory for the whole test: a periodic flush on a slow run
+    # would move them to the retry queue and blur the counts checked below.
+    monkeypatch.setattr(storage_core, "OUTCOME_FLUSH_SECONDS", 3600.0)
     users = range(4000, 4020)
     logged = reviewed(expected_statuses(engine, users))
     async with polling_bot(api, settings, engine) as bot:
