@@ -18,6 +18,7 @@ the real bot application driven update by update or running over HTTP.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,19 @@ def engine() -> FaqEngine:
 async def api() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI() as server:
         yield server
+
+
+def bot_process_env(api: FakeBotAPI, database: Path, log_level: str) -> dict[str, str]:
+    """The environment of ``python -m bot`` run as a subprocess against ``api``: this
+    machine's, without any SKINFAQ_/TELEGRAM_ setting of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKINFAQ_", "TELEGRAM_"))}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "SKINFAQ_DATABASE": str(database),
+        "SKINFAQ_USER_HASH_KEY": HASH_KEY,
+        "SKINFAQ_LOG_LEVEL": log_level,
+    }
 
 
 def make_settings(api: FakeBotAPI, database: Path, **overrides: Any) -> Settings:

@@ -7,13 +7,12 @@ killed with SIGKILL, which no handler can intercept, right after the reply goes 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bot.storage import Store
-from tests.conftest import HASH_KEY, TOKEN
+from tests.conftest import HASH_KEY, bot_process_env
 from tests.fakebotapi import FakeBotAPI
 
 
@@ -21,14 +20,7 @@ async def test_question_logged_before_the_reply_survives_sigkill(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKINFAQ_", "TELEGRAM_"))}
-    env |= {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "SKINFAQ_DATABASE": str(database),
-        "SKINFAQ_USER_HASH_KEY": HASH_KEY,
-        "SKINFAQ_LOG_LEVEL": "WARNING",
-    }
+    env = bot_process_env(api, database, "WARNING")
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.DEVNULL
     )

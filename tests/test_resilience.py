@@ -52,9 +52,8 @@ from bot.storage import Store
 from bot.storage import core as storage_core
 from faq.engine import FaqEngine
 from tests.conftest import (
-    HASH_KEY,
-    TOKEN,
     BotHarness,
+    bot_process_env,
     record_error,
     start_services,
     stop_services,
@@ -547,14 +546,7 @@ async def test_sigterm_answers_and_records_every_fetched_update(
     users = push_questions(api, range(5000, 5000 + count))
     pushed = {update["update_id"] for update in api.pending_updates}
     database = tmp_path / "bot.sqlite3"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKINFAQ_", "TELEGRAM_"))}
-    env |= {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "SKINFAQ_DATABASE": str(database),
-        "SKINFAQ_USER_HASH_KEY": HASH_KEY,
-        "SKINFAQ_LOG_LEVEL": "INFO",
-    }
+    env = bot_process_env(api, database, "INFO")
     last = max(pushed)
 
     def received_all(call: Call) -> bool:
