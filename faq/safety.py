@@ -240,10 +240,10 @@ class SafetyTriage:
         negators = self._negators.firsts
         if any(p[0] in negators for p in phrases.items if _at(words, position, p)):
             return False  # the sign itself contains the negator ("tidak mau nyusu")
-        before = words[max(0, position - self._neg_window) : position]
         # "won't stop bleeding", "why isn't the swelling going down": what the negator
         # denies is the stopping or the going, not the sign.
-        return bool(self._negators.find(before)) and not self._negation_passes_over(words, position)
+        between = self._after_negator(words, position)
+        return between is not None and self._breakers.isdisjoint(between)
 
     def _tagged_question(self, words: list[str], position: int) -> bool:
         # "sakit ga?", "sakit nggak sih", "sakit ga kalo diekstraksi?": a question about
@@ -266,9 +266,15 @@ class SafetyTriage:
 
     def _negation_passes_over(self, words: list[str], position: int) -> bool:
         """Whether a negator before the sign denies what comes after it instead."""
+        between = self._after_negator(words, position)
+        return between is not None and not self._breakers.isdisjoint(between)
+
+    def _after_negator(self, words: list[str], position: int) -> list[str] | None:
+        """The words between the last negator shortly before ``position`` and it, or None
+        when there is no negator there."""
         before = words[max(0, position - self._neg_window) : position]
         negations = self._negators.find(before)
-        return bool(negations) and not self._breakers.isdisjoint(before[negations[-1] + 1 :])
+        return before[negations[-1] + 1 :] if negations else None
 
 
 def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:
