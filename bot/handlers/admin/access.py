@@ -90,7 +90,7 @@ def _final(callback: Callback) -> Callback:
 # -- per update -----------------------------------------------------------------------------
 
 
-async def _texts(update: Update, services: Services) -> Texts:
+def _texts(update: Update, services: Services) -> Texts:
     """The admin's language: stored choice, else Telegram's (id/ms -> id), else English."""
     user = update.effective_user
     lang = services.store.get_user_lang(user.id) if user else None
@@ -114,7 +114,7 @@ async def _button(
     if query is None or services is None or match is None:
         await on_stale_button(update, context)
         return None
-    return query, services, await _texts(update, services), match
+    return query, services, _texts(update, services), match
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

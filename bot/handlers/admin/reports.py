@@ -17,7 +17,7 @@ from babel.numbers import format_percent
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.export import write_csv
 from bot.handlers.admin.access import _texts, admin_services
 from bot.handlers.admin.ui import _NO_PREVIEW, _short, _title
@@ -110,6 +110,23 @@ def _days(args: list[str] | None) -> int | None:
     return days if 1 <= days <= MAX_DAYS else None
 
 
+async def _days_request(
+    update: Update, context: BotContext, command: str
+) -> tuple[Services, Message, Texts, int] | None:
+    """What ``/stats`` and ``/export`` need: the services, the message, the admin's texts
+    and the days asked for; None (after a usage line if the days are malformed) if not an
+    admin's valid request."""
+    services = admin_services(context.bot_data, update)
+    message = update.effective_message
+    if services is None or message is None:
+        return None
+    tr = _texts(update, services)
+    if (days := _days(context.args)) is None:
+        await _usage(message, tr, command)
+        return None
+    return services, message, tr, days
+
+
 async def _usage(message: Message, tr: Texts, command: str) -> None:
     usage = tr.gettext("Usage: /{command} [days], for example /{command} 7 (default 30).")
     await message.reply_text(escape(usage.format(command=command)), parse_mode=ParseMode.HTML)
@@ -117,14 +134,9 @@ async def _usage(message: Message, tr: Texts, command: str) -> None:
 
 async def stats(update: Update, context: BotContext) -> None:
     """Send answer rates per language, top entries and groups, and feedback."""
-    services = admin_services(context.bot_data, update)
-    message = update.effective_message
-    if services is None or message is None:
+    if (request := await _days_request(update, context, "stats")) is None:
         return
-    tr = await _texts(update, services)
-    if (days := _days(context.args)) is None:
-        await _usage(message, tr, "stats")
-        return
+    services, message, tr, days = request
     since = datetime.now(UTC) - timedelta(days=days)
     result = await services.store.stats(since=since, top=TOP)
     text = render_stats(result, days, tr, services.engine)
@@ -139,14 +151,9 @@ def _csv_bytes(rows: list[ExportRow]) -> tuple[bytes, int]:
 
 async def export(update: Update, context: BotContext) -> None:
     """Send questions, feedback and picks of the last days as a CSV document."""
-    services = admin_services(context.bot_data, update)
-    message = update.effective_message
-    if services is None or message is None:
+    if (request := await _days_request(update, context, "export")) is None:
         return
-    tr = await _texts(update, services)
-    if (days := _days(context.args)) is None:
-        await _usage(message, tr, "export")
-        return
+    services, message, tr, days = request
     now = datetime.now(UTC)
     rows = [r async for r in services.store.export_rows(since=now - timedelta(days=days))]
     # 100k rows take about a second to format: keep the event loop serving others.
