@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import Timeouts, build_application
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.run import ALLOWED_UPDATES
 from bot.settings import Settings
@@ -37,6 +37,7 @@ from tests.fakebotapi_updates import JSON
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
 HASH_KEY = "test-user-hash-key-0123456789"
+DEFAULT_TIMEOUTS = Timeouts()  # the bot's own
 
 
 @pytest.fixture(scope="session")
@@ -158,10 +159,17 @@ async def bot(api: FakeBotAPI, settings: Settings, engine: FaqEngine) -> AsyncIt
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    api: FakeBotAPI, settings: Settings, engine: FaqEngine, *, rate_limit: bool = False
+    api: FakeBotAPI,
+    settings: Settings,
+    engine: FaqEngine,
+    *,
+    rate_limit: bool = False,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    poll_timeout: float = 1,
 ) -> AsyncIterator[BotHarness]:
-    """The real application polling ``api`` over HTTP, as ``skinfaq bot`` runs it."""
-    app = build_application(settings, engine=engine, rate_limit=rate_limit)
+    """The real application polling ``api`` over HTTP, as ``skinfaq bot`` runs it. Any
+    exception reaching an error handler fails the test unless ``allow_errors`` is set."""
+    app = build_application(settings, engine=engine, rate_limit=rate_limit, timeouts=timeouts)
     harness = BotHarness(app, api)
     app.bot_data["test_harness"] = harness
     app.add_error_handler(record_error)
@@ -169,13 +177,13 @@ async def running_bot(
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=list(ALLOWED_UPDATES)
+        poll_interval=0, timeout=poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
     )
     try:
         yield harness
     finally:
         await app.updater.stop()
-        await app.stop()
+        await app.stop()  # handles every update already fetched
         await stop_services(app)
     if harness.errors and not harness.allow_errors:
         raise harness.errors[0]

@@ -43,10 +43,9 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, TelegramError, TimedOut
 
-from bot.app import Timeouts, build_application
+from bot.app import Timeouts
 from bot.i18n import negotiate
 from bot.network import RetryingRateLimiter, empty_unparsable_updates
-from bot.run import ALLOWED_UPDATES
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage import core as storage_core
@@ -54,9 +53,7 @@ from faq.engine import FaqEngine
 from tests.conftest import (
     BotHarness,
     bot_process_env,
-    record_error,
-    start_services,
-    stop_services,
+    running_bot,
 )
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.fakebotapi_updates import JSON, utf16_len
@@ -128,27 +125,12 @@ async def polling_bot(
     rate_limit: bool = True,
     timeouts: Timeouts = FAST,
 ) -> AsyncIterator[BotHarness]:
-    """The real application polling ``api`` as ``skinfaq bot`` does (rate limiter and its
-    retries on), with short timeouts. Any exception reaching an error handler fails the
-    test unless ``allow_errors`` is set."""
-    app = build_application(settings, engine=engine, rate_limit=rate_limit, timeouts=timeouts)
-    harness = BotHarness(app, api)
-    app.bot_data["test_harness"] = harness
-    app.add_error_handler(record_error)
-    await start_services(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(
-        poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=list(ALLOWED_UPDATES)
-    )
-    try:
+    """:func:`~tests.conftest.running_bot` as ``skinfaq bot`` runs (rate limiter and its
+    retries on), with short timeouts."""
+    async with running_bot(
+        api, settings, engine, rate_limit=rate_limit, timeouts=timeouts, poll_timeout=POLL_TIMEOUT
+    ) as harness:
         yield harness
-    finally:
-        await app.updater.stop()
-        await app.stop()  # handles every update already fetched
-        await stop_services(app)
-    if harness.errors and not harness.allow_errors:
-        raise harness.errors[0]
 
 
 def answered_chats(api: FakeBotAPI) -> Counter[int]:
