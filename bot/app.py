@@ -38,7 +38,7 @@ from bot.handlers.common import ADDRESSED
 from bot.handlers.errors import on_error
 from bot.health import heartbeat_loop, heartbeat_path
 from bot.i18n import check_catalogs
-from bot.network import RetryingRateLimiter, UpdatesRequest
+from bot.network import JsonRequest, RetryingRateLimiter, UpdatesRequest
 from bot.settings import Settings
 from bot.storage import Store
 from faq.engine import FaqEngine
@@ -94,11 +94,15 @@ def build_application(
         )
         .job_queue(None)  # the retention purge is a plain task (see _Lifecycle)
         .concurrent_updates(concurrent_updates)
-        .connection_pool_size(max(8, concurrent_updates * 2))
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.read)
-        .write_timeout(timeouts.write)
-        .pool_timeout(timeouts.pool)
+        .request(
+            JsonRequest(
+                connection_pool_size=max(8, concurrent_updates * 2),
+                connect_timeout=timeouts.connect,
+                read_timeout=timeouts.read,
+                write_timeout=timeouts.write,
+                pool_timeout=timeouts.pool,
+            )
+        )
         .get_updates_request(
             UpdatesRequest(
                 connection_pool_size=1,

@@ -525,6 +525,7 @@ async def test_export_sends_a_csv_that_parses_back(
     await seed_stats(store, clock)
     [call] = await command(app, api, "export")
     assert call.method == "sendDocument"
+    assert call.content_type == "multipart/form-data"  # an upload is not sent as JSON
     document = call.files["document"]
     assert re.fullmatch(r"skinfaq-export-\d{4}-\d{2}-\d{2}\.csv", document.filename)
     assert document.data.startswith(b"\xef\xbb\xbf")

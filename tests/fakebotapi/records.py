@@ -60,6 +60,7 @@ class Call:
     status: int | None = None  # None while pending, or if no answer was sent (drop, hang-up)
     response: JSON | None = None
     finished: bool = False
+    content_type: str = ""  # of the request body ("" when it had none)
 
     @property
     def ok(self) -> bool:

@@ -217,7 +217,8 @@ class FakeBotAPI(ControlEndpoints, BotMethods):
         except ValueError as exc:
             body = bad_request(f"can't parse request: {exc}").body()
             return web.json_response(body, status=400)
-        call = Call(method, params, token, time.monotonic())
+        content_type = request.content_type if request.body_exists else ""
+        call = Call(method, params, token, time.monotonic(), content_type=content_type)
         self._calls.append(call)
         self._calls_changed.notify()
         try:
