@@ -144,6 +144,10 @@ class SafetyTriage:
 
     def assess(self, text: str) -> Triage:
         """Triage one message."""
+        # A clause's words are words of the message: most messages have no sign word at
+        # all, and need no clauses.
+        if self._sign_triggers.isdisjoint(self._norm(text)):
+            return Triage(level=SafetyLevel.NONE)
         clauses = self._clauses(text)
         if not any(self._sign_triggers.intersection(c.words) for c in clauses):
             return Triage(level=SafetyLevel.NONE)  # most messages: no sign word at all

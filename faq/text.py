@@ -61,14 +61,20 @@ def fold(text: str) -> str:
 
 def split_words(folded: str) -> list[str]:
     """Words of folded text, with reduplication and emphasis undone."""
+    # Most messages have no letter repeated for emphasis: one search of the whole text
+    # (apostrophes out, as in the words) spares a substitution per word.
+    emphasis = _REPEAT_RE.search(folded.replace("'", "")) is not None
     out: list[str] = []
     for raw in _WORD_RE.findall(folded):
-        parts = raw.replace("'", "").split("-")
+        if "'" in raw:
+            raw = raw.replace("'", "")
+        parts = raw.split("-") if "-" in raw else [raw]
         if len(parts) == 2 and (parts[0] == parts[1] or parts[1] in ("an", "nya")):
             parts = [parts[0]]  # bintik-bintik, milia-an, kecil-nya
         for part in parts:
-            part = _REPEAT_RE.sub(r"\1", part)
-            if match := _REDUP_DIGIT_RE.match(part):
+            if emphasis:
+                part = _REPEAT_RE.sub(r"\1", part)
+            if "2" in part and (match := _REDUP_DIGIT_RE.match(part)):
                 part = match.group(1)  # bintik2 -> bintik
             if part:
                 out.append(part)
@@ -177,6 +183,7 @@ class Analyzer:
         self._sastrawi = factory.create_stemmer()
         self._snowball = snowballstemmer.stemmer("english")
         self._slang = {**lexicon.slang_en, **lexicon.slang_id, **lexicon.spelling}
+        self._slang_words = {word: tuple(v.split()) for word, v in self._slang.items()}
         self._stopwords = lexicon.stopwords_id | lexicon.stopwords_en
         self._id_markers = (lexicon.stopwords_id | set(lexicon.slang_id)) - lexicon.stopwords_en
         self._en_markers = (lexicon.stopwords_en | set(lexicon.slang_en)) - lexicon.stopwords_id
@@ -203,8 +210,10 @@ class Analyzer:
     def normalize_words(self, text: str) -> list[str]:
         """Folded words with chat spellings and slang replaced by standard words."""
         out: list[str] = []
-        for word in split_words(fold(text)):
-            out.extend(self._slang.get(word, word).split())
+        slang = self._slang_words
+        for word in _folded_words(text)[1]:
+            standard = slang.get(word)
+            out.extend((word,) if standard is None else standard)
         return out
 
     def stem(self, word: str) -> str:
@@ -318,8 +327,7 @@ class Analyzer:
 
     def analyze(self, text: str) -> Analysis:
         """Everything the matcher needs about ``text``."""
-        folded = fold(text)
-        raw_words = split_words(folded)
+        folded, raw_words = _folded_words(text)
         lang, confidence = self.detect_language(raw_words, folded)
         words: list[str] = []
         for word in raw_words:
@@ -332,6 +340,14 @@ class Analyzer:
             lang=lang,
             lang_confidence=confidence,
         )
+
+
+@lru_cache(maxsize=64)
+def _folded_words(text: str) -> tuple[str, tuple[str, ...]]:
+    """``fold(text)`` and its words. Triage, small talk and matching each read the words
+    of the same message: a few recent texts are kept so that they are split once."""
+    folded = fold(text)
+    return folded, tuple(split_words(folded))
 
 
 @lru_cache(maxsize=65536)
