@@ -4,16 +4,22 @@ Every piece of text that comes from data or from users is escaped here, once, by
 messages from (tag, plain text) segments; nothing else writes HTML. :func:`fit` keeps a
 message within Telegram's 4096 characters by cutting plain text at a word boundary, so a
 cut can never fall inside a tag or an entity.
+
+The keyboards that go out most (an answer's buttons, the topics button) depend only on
+the entry and the language: each is built once per engine and kept (:class:`Keyboard`).
 """
 
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram._utils.types import JSONDict
 
 from bot import callbacks as cb
 from bot.i18n import texts
@@ -85,6 +91,33 @@ def fit(blocks: Iterable[Block], limit: int = MAX_TEXT) -> str:
     return out
 
 
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that is sent many times as it is: its JSON form is computed once.
+
+    python-telegram-bot converts a keyboard to a dict, button by button, at every send:
+    for an answer's six buttons, more than rendering the whole reply.
+    """
+
+    __slots__ = ("_json",)
+
+    def __init__(self, inline_keyboard: Sequence[Sequence[InlineKeyboardButton]]) -> None:
+        super().__init__(inline_keyboard)
+        with self._unfrozen():
+            self._json: JSONDict = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> JSONDict:
+        if not recursive:
+            return super().to_dict(recursive=False)
+        rows = self._json["inline_keyboard"]  # copied: the caller may change what it gets
+        return {**self._json, "inline_keyboard": [[dict(b) for b in row] for row in rows]}
+
+
+# An engine's answer keyboards, by (entry, language, opened from the menu).
+_ANSWER_KEYBOARDS: weakref.WeakKeyDictionary[FaqEngine, dict[tuple[str, str, bool], Keyboard]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
     """An inline button; long labels are shortened."""
     if len(text) > MAX_BUTTON_TEXT:
@@ -96,6 +129,12 @@ def topics_button(lang: str) -> InlineKeyboardButton:
     """The button that opens the topic menu."""
     _ = texts(lang).gettext
     return button(_("📚 Topics"), cb.Menu(lang))
+
+
+@lru_cache(maxsize=8)  # one per language
+def topics_keyboard(lang: str) -> Keyboard:
+    """A keyboard of the topics button alone (one per language, built once)."""
+    return Keyboard([[topics_button(lang)]])
 
 
 def topic_rows(tree: FaqTree, lang: str) -> list[list[InlineKeyboardButton]]:
@@ -147,43 +186,57 @@ def render_result(
     lang = result.lang
     composer = engine.composer
     blocks = _warning(result)
-    rows: list[list[InlineKeyboardButton]] = []
+    markup: InlineKeyboardMarkup
     if result.status == "answered" and result.entry_id is not None:
-        entry = engine.tree.entries[result.entry_id]
         sources = composer.sources_line(result.citations, lang)
         blocks += [
             [("b", result.question or ""), (None, f"\n{result.answer or ''}")],
             [(None, f"{composer.reply('sources', lang)}: {sources}")],
             [("i", " ".join(result.notices))],
         ]
-        for related in result.related[:MAX_RELATED]:
-            pick: cb.Callback = (
-                cb.EntryPick(lang, related.entry_id)
-                if from_menu
-                else cb.RelatedPick(lang, related.entry_id)
-            )
-            rows.append([button(f"❓ {related.question}", pick)])
-        _ = texts(lang).gettext
-        rows.append(
-            [
-                button(_("📖 Sources"), cb.SourcesPick(lang, entry.id)),
-                button("👍", cb.Feedback(lang, entry.id, True)),
-                button("👎", cb.Feedback(lang, entry.id, False)),
-            ]
-        )
-        if from_menu:
-            rows.append([button(_("⬅️ Back"), cb.TopicPick(lang, entry.topic_id))])
+        markup = _answer_keyboard(engine, result.entry_id, result, from_menu)
     elif result.status == "suggest":
         blocks.append([(None, _body(result))])
-        rows += [
+        rows = [
             [button(f"{i}. {s.question}", cb.SuggestionPick(lang, s.entry_id, question_id))]
             for i, s in enumerate(result.suggestions, 1)
         ]
         rows.append([topics_button(lang)])
+        markup = InlineKeyboardMarkup(rows)
     else:  # smalltalk, unanswered: the core's words, and the way to the topics
         blocks.append([(None, _body(result))])
-        rows.append([topics_button(lang)])
-    return Reply(fit(blocks), InlineKeyboardMarkup(rows))
+        markup = topics_keyboard(lang)
+    return Reply(fit(blocks), markup)
+
+
+def _answer_keyboard(engine: FaqEngine, entry_id: str, result: Result, from_menu: bool) -> Keyboard:
+    """Related questions, Sources and feedback: the same for every answer of an entry."""
+    lang = result.lang
+    keyboards = _ANSWER_KEYBOARDS.setdefault(engine, {})
+    key = (entry_id, lang, from_menu)
+    if (cached := keyboards.get(key)) is not None:
+        return cached
+    entry = engine.tree.entries[entry_id]
+    rows: list[list[InlineKeyboardButton]] = []
+    for related in result.related[:MAX_RELATED]:
+        pick: cb.Callback = (
+            cb.EntryPick(lang, related.entry_id)
+            if from_menu
+            else cb.RelatedPick(lang, related.entry_id)
+        )
+        rows.append([button(f"❓ {related.question}", pick)])
+    _ = texts(lang).gettext
+    rows.append(
+        [
+            button(_("📖 Sources"), cb.SourcesPick(lang, entry.id)),
+            button("👍", cb.Feedback(lang, entry.id, True)),
+            button("👎", cb.Feedback(lang, entry.id, False)),
+        ]
+    )
+    if from_menu:
+        rows.append([button(_("⬅️ Back"), cb.TopicPick(lang, entry.topic_id))])
+    keyboards[key] = keyboard = Keyboard(rows)
+    return keyboard
 
 
 def render_sources(result: Result, engine: FaqEngine) -> Reply:

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks as cb
 from bot.render import (
     MAX_TEXT,
+    Keyboard,
     fit,
     render_menu,
     render_result,
@@ -146,6 +147,34 @@ def test_menu_and_topics(engine: FaqEngine) -> None:
             assert plain(reply.text).startswith(topic.title[lang])
             data = [b.callback_data for b in buttons(reply.markup)]
             assert data == [f"e:{lang}:{e}" for e in topic.entry_ids] + [f"m:{lang}"]
+
+
+def test_a_kept_keyboard_sends_what_a_plain_one_would(engine: FaqEngine) -> None:
+    result = engine.answer_entry("what-is-milia", "en")
+    markup = render_result(result, engine).markup
+    assert isinstance(markup, Keyboard)
+    plain_markup = InlineKeyboardMarkup(markup.inline_keyboard)
+    assert markup.to_dict() == plain_markup.to_dict()
+    assert markup.to_json() == plain_markup.to_json()
+    assert markup == plain_markup
+    changed = markup.to_dict()
+    changed["inline_keyboard"][0][0]["text"] = "changed"
+    changed["inline_keyboard"].pop()
+    assert markup.to_dict() == plain_markup.to_dict()  # what it gives out is a copy
+
+
+def test_answer_keyboards_are_built_once_per_entry_language_and_view(engine: FaqEngine) -> None:
+    def markup(entry_id: str, lang: str, from_menu: bool = False) -> InlineKeyboardMarkup | None:
+        result = engine.answer_entry(entry_id, lang)
+        return render_result(result, engine, from_menu=from_menu).markup
+
+    first = markup("what-is-milia", "en")
+    assert markup("what-is-milia", "en") is first
+    assert markup("what-is-milia", "id") is not first
+    assert markup("what-is-milia", "en", from_menu=True) is not first
+    assert markup("causes-overview", "en") is not first
+    in_menu = buttons(markup("what-is-milia", "en", from_menu=True))
+    assert in_menu[-1].callback_data == f"t:en:{engine.tree.entries['what-is-milia'].topic_id}"
 
 
 def test_without_feedback_keeps_the_other_buttons(engine: FaqEngine) -> None:
