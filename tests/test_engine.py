@@ -6,11 +6,15 @@ These tables are written for this suite (not copied from the evaluation sets).
 from __future__ import annotations
 
 import json
+import math
+import random
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from faq.answer import CONTRACT_FIELDS
-from faq.engine import FaqEngine
+from faq.engine import PHRASING_WEIGHT, FaqEngine, _Index
 
 ANSWERED = [
     # (message, expected reply language, acceptable entries)
@@ -181,3 +185,74 @@ def test_an_emergency_without_an_answer_is_only_the_warning(engine: FaqEngine) -
     result = engine.ask("baby is limp and not breathing normally")
     assert (result.status, result.safety) == ("unanswered", "emergency")
     assert result.text == f"\u26a0\ufe0f {result.warning}"
+
+
+# -- the index: its shortcuts give the scores of the plain definition ------------------
+
+
+def _reference_rank(index: _Index, weights: dict[str, float]) -> dict[str, float]:
+    """The score of every entry that shares a term with the message, computed as the
+    docstring of ``_Index`` defines it, phrasing by phrasing."""
+    query = {t: w * index.idf[t] for t, w in weights.items() if t in index.idf}
+    q_norm = math.sqrt(sum(v * v for v in query.values()))
+    scores = {}
+    for entry, docs in index.docs.items():
+        if not any(t in d for d in docs for t in query):
+            continue
+        closest = max(
+            (
+                sum(query[t] * index.idf[t] for t in d if t in query)
+                / math.sqrt(sum(index.idf[t] ** 2 for t in d))
+                for d in docs
+            ),
+            default=0.0,
+        )
+        counts = Counter(t for d in docs for t in d)
+        centroid = {t: index.idf[t] * c / len(docs) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in centroid.values()))
+        central = sum(v * centroid.get(t, 0.0) / norm for t, v in query.items())
+        scores[entry] = (
+            PHRASING_WEIGHT * closest / q_norm + (1 - PHRASING_WEIGHT) * central / q_norm
+        )
+    return scores
+
+
+def _check_rank(index: _Index, weights: dict[str, float]) -> None:
+    ranked = index.rank(weights)
+    expected = _reference_rank(index, weights)
+    assert {r.entry_id for r in ranked} == set(expected)
+    for r in ranked:
+        assert r.score == pytest.approx(expected[r.entry_id], rel=1e-9, abs=1e-12)
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_index_rank_matches_the_definition_on_the_tree(engine: FaqEngine) -> None:
+    index = engine._index
+    assert index.absent, "the tree has a term in most phrasings: the shortcut is exercised"
+    messages = [
+        json.loads(line)["q"]
+        for path in sorted((Path(__file__).parent / "data").glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    for message in messages:
+        analysis = engine.analyzer.analyze(message)
+        _check_rank(index, dict.fromkeys(analysis.terms, 1.0))
+
+
+def test_index_rank_matches_the_definition_with_several_frequent_terms() -> None:
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(12)]
+    docs = {
+        f"entry-{e}": [
+            frozenset(["common", "usual", *rng.sample(vocabulary, rng.randint(0, 3))])
+            if rng.random() < 0.8
+            else frozenset(rng.sample(vocabulary, rng.randint(1, 3)))
+            for _ in range(rng.randint(1, 6))
+        ]
+        for e in range(8)
+    }
+    index = _Index(docs)
+    assert {"common", "usual"} <= set(index.absent)
+    for _ in range(300):
+        terms = rng.sample([*vocabulary, "common", "usual", "unknown"], rng.randint(1, 5))
+        _check_rank(index, {t: rng.choice((1.0, 0.4)) for t in terms})
