@@ -11,6 +11,7 @@ WARNING and a logging filter masks the token (and the webhook secret) in every r
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import hmac
 import logging
@@ -146,6 +147,10 @@ def run(app: BotApplication, settings: Settings) -> int:
 
     from bot.handlers.errors import STOPPED_BY_CONFLICT
 
+    # The FAQ index, the stemmers' dictionaries and the language models are loaded by now
+    # and live as long as the process: keep the garbage collector from scanning them
+    # again in every full collection while the bot answers.
+    gc.freeze()
     try:
         if settings.webhook_url:
             options = webhook_options(settings)
