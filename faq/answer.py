@@ -89,6 +89,18 @@ class Result:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """The parts of an entry's answer in one language (the warning comes on top)."""
+
+    question: str
+    answer: str
+    parts: tuple[str, ...]  # question and answer, sources line, notices
+    notices: tuple[str, ...]
+    citations: tuple[CitationView, ...]
+    related: tuple[Suggestion, ...]
+
+
 class Composer:
     """Builds results from entries and the texts of ``messages.yaml``."""
 
@@ -97,6 +109,8 @@ class Composer:
         self._notices: Mapping[str, Mapping[str, str]] = messages["notices"]
         self._warnings: Mapping[str, Mapping[str, str]] = messages["warnings"]
         self._replies: Mapping[str, Mapping[str, str]] = messages["replies"]
+        # What an entry's answer says in a language, whatever the message: composed once.
+        self._answers: dict[tuple[str, str], _Answer] = {}
 
     @classmethod
     def load(cls, tree: FaqTree, data_dir: Path = DATA_DIR) -> Composer:
@@ -175,8 +189,26 @@ class Composer:
         confidence: float,
     ) -> Result:
         """The answer of one entry."""
-        entry = self.tree.entries[entry_id]
+        answer = self._answer(entry_id, lang)
         base = self._base(triage, lang)
+        return Result(
+            status="answered",
+            confidence=confidence,
+            text=self._text(base["warning"], *answer.parts),
+            entry_id=entry_id,
+            question=answer.question,
+            answer=answer.answer,
+            notices=answer.notices,
+            citations=answer.citations,
+            related=answer.related,
+            candidates=self._candidates(ranked),
+            **base,
+        )
+
+    def _answer(self, entry_id: str, lang: str) -> _Answer:
+        if (known := self._answers.get((entry_id, lang))) is not None:
+            return known
+        entry = self.tree.entries[entry_id]
         citations = tuple(
             CitationView(n, c.source.id, c.source.title, c.source.publisher, c.quote)
             for n, c in enumerate(entry.citations, start=1)
@@ -185,26 +217,20 @@ class Composer:
         notices += [
             self.notice(kind, lang) for kind in ("professional", "baby") if kind in entry.notes
         ]
-        text = self._text(
-            base["warning"],
-            f"{entry.question[lang]}\n{entry.answer[lang]}",
-            f"{self.reply('sources', lang)}: {self.sources_line(citations, lang)}",
-            " ".join(notices),
-        )
-        related = tuple(Suggestion(r, 0.0, self.question(r, lang)) for r in entry.related)
-        return Result(
-            status="answered",
-            confidence=confidence,
-            text=text,
-            entry_id=entry_id,
+        answer = _Answer(
             question=entry.question[lang],
             answer=entry.answer[lang],
+            parts=(
+                f"{entry.question[lang]}\n{entry.answer[lang]}",
+                f"{self.reply('sources', lang)}: {self.sources_line(citations, lang)}",
+                " ".join(notices),
+            ),
             notices=tuple(notices),
             citations=citations,
-            related=related,
-            candidates=self._candidates(ranked),
-            **base,
+            related=tuple(Suggestion(r, 0.0, self.question(r, lang)) for r in entry.related),
         )
+        self._answers[entry_id, lang] = answer
+        return answer
 
     def suggest(
         self,

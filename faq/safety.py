@@ -24,6 +24,7 @@ _CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?:tapi|tp|but|terus|trus|dan|and|skrg|no
 _QUESTION_END_RE = re.compile(r"\?")
 _SENTENCE_RE = re.compile(r"(?<=[.!?\n])")
 _SUFFIX_RE = re.compile(r"(?<=[a-z]{4})(?:nya|ku|mu)$")
+_SUFFIXES = ("nya", "ku", "mu")
 
 
 class SafetyLevel(IntEnum):
@@ -123,7 +124,10 @@ class SafetyTriage:
 
     def _norm(self, text: str) -> list[str]:
         # Written forms, not stems: Sastrawi stems "penyakit" (disease) to "sakit" (pain).
-        return [_SUFFIX_RE.sub("", w) for w in self._analyzer.normalize_words(text)]
+        return [
+            _SUFFIX_RE.sub("", w) if w.endswith(_SUFFIXES) else w
+            for w in self._analyzer.normalize_words(text)
+        ]
 
     def _phrases(self, items: Sequence[str]) -> _Phrases:
         if not all(isinstance(i, str) for i in items):

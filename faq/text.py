@@ -192,6 +192,8 @@ class Analyzer:
         ).build()
         self._phrases: dict[tuple[str, ...], str] = {}
         self._stem_phrases: dict[tuple[str, ...], str] = {}
+        self._phrase_starts: set[str] = set()
+        self._stem_phrase_starts: set[str] = set()
         self._build_concepts()
         self._vocabulary: list[str] = []
         self._known: set[str] = set(self._slang) | self._stopwords
@@ -259,14 +261,19 @@ class Analyzer:
                     by_stem.setdefault(tuple(self.stem(w) for w in words), set()).add(concept)
         self._phrases = surface
         self._stem_phrases = {k: next(iter(v)) for k, v in by_stem.items() if len(v) == 1}
+        self._phrase_starts = {words[0] for words in self._phrases if len(words) > 1}
+        self._stem_phrase_starts = {stems[0] for stems in self._stem_phrases if len(stems) > 1}
 
     def terms_of(self, words: Sequence[str]) -> list[str]:
         """Concepts and stems of standard words, stopwords dropped, longest phrase first."""
         stems = [self.stem(w) for w in words]
         out: list[str] = []
         i = 0
+        starts, stem_starts = self._phrase_starts, self._stem_phrase_starts
         while i < len(words):
-            for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+            # Longer phrases only where one can start: most words start none.
+            longest = MAX_PHRASE if words[i] in starts or stems[i] in stem_starts else 1
+            for size in range(min(longest, len(words) - i), 0, -1):
                 concept = self._phrases.get(tuple(words[i : i + size])) or self._stem_phrases.get(
                     tuple(stems[i : i + size])
                 )
