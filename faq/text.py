@@ -187,9 +187,15 @@ class Analyzer:
         self._stopwords = lexicon.stopwords_id | lexicon.stopwords_en
         self._id_markers = (lexicon.stopwords_id | set(lexicon.slang_id)) - lexicon.stopwords_en
         self._en_markers = (lexicon.stopwords_en | set(lexicon.slang_en)) - lexicon.stopwords_id
-        self._detector = LanguageDetectorBuilder.from_languages(
-            Language.ENGLISH, Language.INDONESIAN
-        ).build()
+        # Low accuracy mode loads Lingua's trigram models only: 7 MB instead of 70. After
+        # the chat words, it names the language of 824 of the tree's 845 phrasings (827 in
+        # high accuracy mode) and changes one reply language of the 780 evaluation
+        # messages, to the right one: chat questions are too short for longer n-grams.
+        self._detector = (
+            LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.INDONESIAN)
+            .with_low_accuracy_mode()
+            .build()
+        )
         self._phrases: dict[tuple[str, ...], str] = {}
         self._stem_phrases: dict[tuple[str, ...], str] = {}
         self._phrase_starts: set[str] = set()

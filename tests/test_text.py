@@ -8,6 +8,7 @@ import pytest
 
 from faq.sources import DATA_DIR, DataError
 from faq.text import Analyzer, Lexicon, fold, split_words
+from faq.tree import load_tree
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,19 @@ def test_affixed_indonesian_stems_do_not_borrow_a_concept(analyzer: Analyzer) ->
 )
 def test_language_detection(analyzer: Analyzer, message: str, lang: str) -> None:
     assert analyzer.analyze(message).lang == lang
+
+
+def test_language_of_the_trees_phrasings(analyzer: Analyzer) -> None:
+    # A floor for the word markers and Lingua together (97.5% when it was set).
+    tree = load_tree(DATA_DIR)
+    phrasings = [
+        (text, lang)
+        for entry in tree.entries.values()
+        for lang in ("en", "id")
+        for text in (entry.question[lang], *entry.phrasings[lang])
+    ]
+    right = sum(analyzer.analyze(text).lang == lang for text, lang in phrasings)
+    assert right / len(phrasings) >= 0.97
 
 
 def test_no_letters_means_no_language(analyzer: Analyzer) -> None:
