@@ -307,6 +307,17 @@ async def test_topic_menu_edits_in_place(bot: BotHarness) -> None:
     assert len(bot.api.calls("answerCallbackQuery")) == 5
 
 
+async def test_a_menu_that_cannot_be_edited_is_sent_anew(bot: BotHarness) -> None:
+    [menu] = await bot.command("topics", language_code="en")
+    gone = {**menu, "message_id": menu["message_id"] + 1000}  # deleted, or never known
+    topic = bot.services.engine.tree.topics[0]
+    [shown] = await bot.press(f"t:en:{topic.id}", message=gone)
+    assert shown["message_id"] not in (menu["message_id"], gone["message_id"])
+    assert shown["text"].startswith(topic.title["en"])
+    assert bot.api.calls("editMessageText")[-1].status == 400
+    assert bot.api.calls("sendMessage")[-1].params["parse_mode"] == "HTML"
+
+
 async def test_sources_and_related_send_new_messages(bot: BotHarness) -> None:
     [answer] = await bot.text("what is milia?")
     [sources] = await bot.press("src:en:what-is-milia", message=answer)
