@@ -13,16 +13,17 @@ RUN groupadd --system skinfaq && useradd --system --gid skinfaq --home-dir /app 
 WORKDIR /app
 
 # Dependencies first, in their own cached layer: they change far less often than the code.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
+COPY README.md ./
 COPY faq ./faq
 COPY bot ./bot
 COPY locales ./locales
 COPY babel.cfg ./
-# Catalogs are compiled at build time (the bot can also read the .po files directly).
+# Catalogs are compiled at build time; the bot uses a .mo unless its .po is newer.
 RUN pip install --no-deps -e . \
     && pybabel compile -d locales -D messages \
     && skinfaq check

@@ -4,8 +4,10 @@ Every string the bot itself says is an English msgid wrapped in ``_()`` (or ``N_
 it is translated later), extracted with ``pybabel extract -F babel.cfg -o
 locales/messages.pot .`` into ``locales/messages.pot``, and translated in
 ``locales/<lang>/LC_MESSAGES/messages.po``. English is the source language and needs no
-catalog. The ``.po`` files are compiled in memory on first use, so a fresh checkout runs
-without a compile step; a missing or broken catalog raises :class:`CatalogError`.
+catalog. A compiled ``.mo`` beside a ``.po`` is used when it is at least as new (the Docker
+build compiles them); otherwise the ``.po`` is compiled in memory on first use, so a fresh
+checkout runs without a compile step. A missing or broken catalog raises
+:class:`CatalogError`.
 
 FAQ content (answers, notices, warnings) is data of the core, per language, not gettext.
 
@@ -82,18 +84,30 @@ def translations(lang: str) -> NullTranslations:
     if lang == SOURCE_LANG:
         return NullTranslations()
     path = catalog_path(lang)
+    compiled = path.with_suffix(".mo")
     try:
+        if _is_current(compiled, path):
+            with compiled.open("rb") as fp:
+                return Translations(fp, domain=DOMAIN)
         with path.open("rb") as fp:
             catalog = read_po(fp, locale=lang, domain=DOMAIN)
     except OSError as exc:
         raise CatalogError(f"translation catalog {path} is missing: {exc}") from exc
-    except Exception as exc:  # babel raises various errors on a malformed .po
+    except Exception as exc:  # babel and gettext raise various errors on a malformed file
         raise CatalogError(f"translation catalog {path} cannot be read: {exc}") from exc
     buffer = io.BytesIO()
     # Fuzzy entries are drafts; gettext falls back to English for them, like msgfmt.
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+def _is_current(compiled: Path, source: Path) -> bool:
+    """Whether ``compiled`` exists and is not older than ``source`` (an edited .po wins)."""
+    try:
+        return compiled.stat().st_mtime >= source.stat().st_mtime
+    except FileNotFoundError:
+        return False
 
 
 def check_catalogs() -> None:

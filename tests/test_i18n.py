@@ -11,6 +11,7 @@ then translate the new or fuzzy entries in ``locales/id/LC_MESSAGES/messages.po`
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import string
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot import i18n
@@ -96,6 +98,30 @@ def test_runtime_loads_the_po_files_without_compiling() -> None:
     assert texts("en").ngettext(*deleted, 2) == deleted[1]
     assert indonesian.ngettext(*deleted, 5) == indonesian.ngettext(*deleted, 1)
     assert indonesian.ngettext(*deleted, 5).startswith("Selesai. Saya sudah menghapus {count}")
+
+
+def test_a_compiled_catalog_is_used_unless_the_po_is_newer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    messages = tmp_path / "id" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    po = messages / "messages.po"
+    po.write_bytes(i18n.catalog_path("id").read_bytes())
+    catalog = read(po, locale="id")
+    catalog["Cancel"].string = "Batal (compiled)"
+    with (messages / "messages.mo").open("wb") as fp:
+        write_mo(fp, catalog)
+    os.utime(po, (1_000_000, 1_000_000))  # the .po is older: the build compiled it
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    try:
+        translations.cache_clear()
+        assert texts("id").gettext("Cancel") == "Batal (compiled)"
+        os.utime(po)  # an editor changed the .po since: the .mo is stale
+        translations.cache_clear()
+        assert texts("id").gettext("Cancel") == "Batal"
+    finally:
+        monkeypatch.undo()
+        translations.cache_clear()
 
 
 def test_a_missing_catalog_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
