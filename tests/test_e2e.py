@@ -8,6 +8,7 @@ side: updates in, Bot API calls out. Nothing contacts Telegram.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ from faq.engine import FaqEngine
 from tests.conftest import (
     HASH_KEY,
     TOKEN,
+    bot_process_env,
     make_settings,
     running_bot,
     start_services,
@@ -194,6 +196,52 @@ async def test_webhook_refuses_requests_without_the_secret(
         await stop_services(app)
     assert reply["text"].startswith(engine.composer.question("what-is-milia", "en"))
     assert api.sent_messages(chat_id=10) == []
+
+
+@pytest.mark.slow
+async def test_skinfaq_bot_in_webhook_mode_behind_a_proxy(api: FakeBotAPI, tmp_path: Path) -> None:
+    # The whole path of ``python -m bot`` with SKINFAQ_WEBHOOK_URL: settings, registration
+    # with Telegram, the listener, the secret; requests come as a TLS proxy passes them on.
+    port = free_port()
+    env = bot_process_env(api, tmp_path / "bot.sqlite3", "INFO") | {
+        "SKINFAQ_WEBHOOK_URL": "https://faq.example.org",
+        "SKINFAQ_WEBHOOK_LISTEN": "127.0.0.1",
+        "SKINFAQ_WEBHOOK_PORT": str(port),
+        "SKINFAQ_WEBHOOK_SECRET": "a-secret-of-our-own",
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await api.wait_for("setWebhook", timeout=30)
+        registered = api.webhook
+        path = registered["url"].removeprefix("https://faq.example.org/")
+        assert registered["url"] != path and TOKEN not in registered["url"]
+        assert registered["secret_token"] == "a-secret-of-our-own"
+        local = f"http://127.0.0.1:{port}/{path}"
+        for _ in range(100):  # the listener starts right after the registration
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            await asyncio.sleep(0.05)
+        forged = api.text_message("what is milia?", user_id=21, push=False)
+        assert await api.post_webhook(local, forged) == 403
+        assert await api.post_webhook(local, forged, secret_token="guessed") == 403
+        genuine = api.text_message("what is milia?", user_id=22, push=False)
+        assert await api.post_webhook(local, genuine, secret_token="a-secret-of-our-own") == 200
+        [reply] = await api.wait_for_messages(chat_id=22, timeout=10)
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+    log = stderr.decode()
+    assert bot.returncode == 0, log[-2000:]
+    assert reply["text"].startswith("What are milia?")
+    assert api.sent_messages(chat_id=21) == []
+    assert "starting the webhook on 127.0.0.1" in log and "bot stopped" in log
+    assert TOKEN not in log and "a-secret-of-our-own" not in log
 
 
 async def test_a_second_process_on_the_same_token_stops_with_a_clear_message(

@@ -3,7 +3,8 @@ load and a database it cannot write.
 
 - A storm of API faults (5xx, dropped connections, timeouts, 429s) on getUpdates and
   sendMessage: polling backs off, replies are retried, and every question is answered
-  exactly once when the server is healthy again.
+  exactly once when the server is healthy again. Once in process with short timeouts
+  (so that timeouts happen quickly), once as ``python -m bot`` itself, stopped by SIGINT.
 - Unexpected updates, generated with hypothesis (unknown kinds, edits, channel posts, huge
   texts, any Unicode, forged callback data) and fed through ``Update.de_json`` and
   ``process_update``, then a handful over HTTP: no handler raises, and the bot still
@@ -13,8 +14,8 @@ load and a database it cannot write.
 - A locked or read-only database: users get their answers promptly, writes wait in memory
   and reach the database with the next write once it is writable again, or at shutdown.
 
-Everything talks to the fake on 127.0.0.1; nothing contacts Telegram. The three tests
-marked ``slow`` wait out real backoffs, a busy timeout and a subprocess (about 10 s each).
+Everything talks to the fake on 127.0.0.1; nothing contacts Telegram. The tests
+marked ``slow`` wait out real backoffs, busy timeouts and subprocesses (about 10 s each).
 ``FUZZ_EXAMPLES=1500 pytest tests/test_resilience.py -k never_break`` searches deeper.
 """
 
@@ -181,6 +182,43 @@ async def test_a_storm_of_api_faults_delays_answers_but_loses_none(
     # after a 429, and retries a timeout at once.
     gaps = [later.time - earlier.time for earlier, later in itertools.pairwise(polls[:5])]
     assert gaps[0] >= 0.95 and gaps[1] >= 1.45 and gaps[2] >= 2.2 and gaps[3] >= 1.45
+
+
+@pytest.mark.slow
+async def test_the_bot_process_rides_out_api_faults_and_stops_on_sigint(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    # ``python -m bot`` itself, with its own timeouts and rate limiter: the faults that do
+    # not need a 10-second read timeout to happen, then Ctrl-C.
+    api.fail("getUpdates", times=2)
+    api.drop_connections("getUpdates", times=1)
+    api.rate_limit("getUpdates", times=1, retry_after=1)
+    api.rate_limit("sendMessage", times=2, retry_after=1)
+    api.fail("sendMessage", times=2)
+    api.fail("sendMessage", times=1, status=502, description="Bad Gateway")
+    api.drop_connections("sendMessage", times=1)
+    questions = push_questions(api, range(3000, 3020))
+    env = bot_process_env(api, tmp_path / "bot.sqlite3", "INFO")
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await api.wait_for_messages(count=len(questions), timeout=60)
+        bot.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(bot.communicate(), 60)
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+    log = stderr.decode()
+    assert bot.returncode == 0, log[-3000:]
+    assert answered_chats(api) == Counter(dict.fromkeys(questions, 1))
+    assert not [m for m in api.sent_messages() if m["text"].startswith(APOLOGY)]
+    assert statuses(api.calls("getUpdates")[:4]) == [500, 500, None, 429]
+    sends = Counter(statuses(api.calls("sendMessage")))
+    assert sends == {200: len(questions), 429: 2, 500: 2, 502: 1, None: 1}
+    assert log.count("message handled:") == len(questions)
+    assert "bot stopped" in log
 
 
 async def test_lost_requests_are_retried_with_backoff_then_given_up() -> None:
