@@ -36,6 +36,7 @@ from bot.handlers import account, browse, commands, media, questions
 from bot.handlers.admin import register_admin_handlers
 from bot.handlers.common import ADDRESSED
 from bot.handlers.errors import on_error
+from bot.handlers.events import logged
 from bot.health import heartbeat_loop, heartbeat_path
 from bot.i18n import check_catalogs
 from bot.network import JsonRequest, RetryingRateLimiter, UpdatesRequest
@@ -131,6 +132,7 @@ def register_handlers(app: BotApplication) -> None:
     register_admin_handlers(app)
 
     # Commands. CommandHandler ignores "/cmd@otherbot" and accepts "/cmd@ourbot" in groups.
+    # Every callback is wrapped by logged(): one log line per handled update.
     message_only = filters.UpdateType.MESSAGE
     for name, callback in (
         ("start", commands.on_start),
@@ -141,33 +143,39 @@ def register_handlers(app: BotApplication) -> None:
         ("privacy", account.on_privacy),
         ("forget", account.on_forget),
     ):
-        app.add_handler(CommandHandler(name, callback, filters=message_only))
+        command = logged("command", callback, outcome=name)
+        app.add_handler(CommandHandler(name, command, filters=message_only))
     # After the known commands: whatever command is left is unknown.
-    app.add_handler(MessageHandler(message_only & filters.COMMAND, commands.on_unknown_command))
+    unknown = logged("command", commands.on_unknown_command, outcome="unknown")
+    app.add_handler(MessageHandler(message_only & filters.COMMAND, unknown))
 
     # Buttons, each kind behind an anchored pattern; the handlers validate the ids again.
-    for pattern, callback in (
-        (cb.MENU, browse.on_menu),
-        (cb.TOPIC, browse.on_topic),
-        (cb.ENTRY, browse.on_entry),
-        (cb.RELATED, browse.on_related),
-        (cb.PICK, browse.on_suggestion),
-        (cb.FEEDBACK, browse.on_feedback),
-        (cb.SOURCES, browse.on_sources),
-        (cb.LANGUAGE, account.on_language_choice),
-        (cb.FORGET, account.on_forget_choice),
+    for pattern, callback, kind in (
+        (cb.MENU, browse.on_menu, "menu"),
+        (cb.TOPIC, browse.on_topic, "topic"),
+        (cb.ENTRY, browse.on_entry, "entry"),
+        (cb.RELATED, browse.on_related, "related"),
+        (cb.PICK, browse.on_suggestion, "pick"),
+        (cb.FEEDBACK, browse.on_feedback, "feedback"),
+        (cb.SOURCES, browse.on_sources, "sources"),
+        (cb.LANGUAGE, account.on_language_choice, "language"),
+        (cb.FORGET, account.on_forget_choice, "forget"),
     ):
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+        app.add_handler(
+            CallbackQueryHandler(logged("button", callback, outcome=kind), pattern=pattern)
+        )
     # Last among buttons: forged, stale or foreign data still gets its query answered.
-    app.add_handler(CallbackQueryHandler(browse.on_stale_button))
+    app.add_handler(CallbackQueryHandler(logged("button", browse.on_stale_button, outcome="stale")))
 
     # Messages. ADDRESSED keeps the bot silent in groups unless mentioned or replied to.
     addressed = message_only & ADDRESSED
-    app.add_handler(MessageHandler(addressed & filters.TEXT, questions.on_text))
+    app.add_handler(MessageHandler(addressed & filters.TEXT, logged("message", questions.on_text)))
     pictures = filters.PHOTO | filters.Document.IMAGE  # an image sent as a file is a photo too
-    app.add_handler(MessageHandler(addressed & pictures, media.on_photo))
+    photo = logged("media", media.on_photo, outcome="photo")
+    app.add_handler(MessageHandler(addressed & pictures, photo))
     # Joins, pins and other service messages are not the user talking to us.
-    app.add_handler(MessageHandler(addressed & ~filters.StatusUpdate.ALL, media.on_other_media))
+    other = logged("media", media.on_other_media, outcome="other")
+    app.add_handler(MessageHandler(addressed & ~filters.StatusUpdate.ALL, other))
 
     app.add_error_handler(on_error)
 

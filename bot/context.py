@@ -28,8 +28,28 @@ class Services:
     store: Store
 
 
+@dataclass(slots=True)
+class Event:
+    """What came of handling one update, for its log line (see ``bot.handlers.events``).
+
+    Handlers fill in what they know; never any text of the user's.
+    """
+
+    outcome: str = "-"  # a question's answered/suggest/unanswered/smalltalk, else the action
+    entry: str | None = None
+    lang: str | None = None
+    safety: str | None = None
+
+
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The context every handler gets (registered with ``ContextTypes(context=BotContext)``)."""
+
+    def __init__(
+        self, application: Any, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        # One context per update, shared by the handlers of every group that it reaches.
+        self.event = Event()
 
     @property
     def services(self) -> Services:

@@ -68,6 +68,14 @@ class SecretsFilter(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """One event, one line: the newlines of a traceback are written as ``\\n``, so log
+    collectors keep it with its record (``sed 's/\\\\n/\\n/g'`` unfolds it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", "\\n")
+
+
 class RepeatedConflictFilter(logging.Filter):
     """Drops PTB's traceback for the 409 Conflict it meets again while shutting down.
 
@@ -86,6 +94,7 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     secrets_filter = SecretsFilter(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(secrets_filter)
+        handler.setFormatter(OneLineFormatter(LOG_FORMAT))
     # httpx logs every request URL at INFO, and the URL holds the token.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -387,6 +388,38 @@ async def test_forget_asks_then_deletes_and_counts(bot: BotHarness) -> None:
 # -- errors ----------------------------------------------------------------------------
 
 
+async def test_one_log_line_per_handled_update_and_never_the_users_words(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    def lines() -> list[str]:
+        records = [r for r in caplog.records if r.name == "bot.handlers.events"]
+        assert all(r.levelno == logging.INFO for r in records)
+        return [r.getMessage() for r in records]
+
+    with caplog.at_level(logging.INFO):
+        await bot.text("what is milia?", language_code="en")
+        [answered] = lines()
+        await bot.press("fb:en:what-is-milia:1")
+        await bot.press("fb:en:no-such-entry:1")
+        await bot.command("start", language_code="id")
+        await bot.process(bot.api.photo_message(push=False))
+        await bot.text("zq-private-word", chat_type="group")  # not addressed: no line
+        await bot.text("can my zq-private-word catch milia", language_code="en")
+    assert re.fullmatch(
+        r"message handled: chat=private outcome=answered entry=what-is-milia lang=en "
+        r"safety=none latency_ms=\d+",
+        answered,
+    )
+    assert [line.rsplit(" latency_ms=", 1)[0] for line in lines()[1:]] == [
+        "button handled: chat=private outcome=helpful entry=what-is-milia lang=en safety=-",
+        "button handled: chat=private outcome=stale entry=- lang=- safety=-",
+        "command handled: chat=private outcome=start entry=- lang=- safety=-",
+        "media handled: chat=private outcome=photo entry=- lang=- safety=-",
+        "message handled: chat=private outcome=unanswered entry=- lang=en safety=none",
+    ]
+    assert not any("zq-private-word" in r.getMessage() for r in caplog.records)
+
+
 async def test_a_failing_handler_apologises_and_logs_without_text(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -403,6 +436,8 @@ async def test_a_failing_handler_apologises_and_logs_without_text(
     [record] = [r for r in caplog.records if r.name == "bot.handlers.errors"]
     assert "chat type private" in record.getMessage()
     assert "handler questions.on_text" in record.getMessage()
+    [event] = [r.getMessage() for r in caplog.records if r.name == "bot.handlers.events"]
+    assert event.startswith("message handled: chat=private outcome=error ")
     assert all("secret-name-xyz" not in r.getMessage() for r in caplog.records)
     monkeypatch.undo()
     [answer] = await bot.text("what is milia?")  # the bot goes on

@@ -166,6 +166,13 @@ def test_logging_masks_the_token_and_silences_http_request_logs(
         err = capsys.readouterr().err
         assert TOKEN not in err and "secret_part" not in err
         assert f"bot{MASK}/getMe" in err and f"bot{MASK}/sendMessage" in err
+        # One line per record, the traceback too (its newlines written as \n).
+        getme, failed = err.splitlines()
+        assert " INFO test.secrets: POST " in getme
+        assert " ERROR test.secrets: request failed\\nTraceback (most recent call last):" in failed
+        assert failed.endswith(
+            f"RuntimeError: failed: https://api.telegram.org/bot{MASK}/sendMessage"
+        )
     finally:
         root.handlers[:] = saved[1]
         root.setLevel(saved[0])

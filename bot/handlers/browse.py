@@ -33,6 +33,8 @@ async def _button(
     if not isinstance(choice, kind):
         await on_stale_button(update, context)
         return None
+    context.event.lang = getattr(choice, "lang", None)
+    context.event.entry = getattr(choice, "entry_id", None)
     return query, choice
 
 
@@ -41,6 +43,7 @@ async def on_stale_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
+    context.event.outcome = "stale"
     lang = update_lang(update, context)
     _ = texts(lang).gettext
     await answer_query(query, _("This button no longer works. Send /topics to start again."))
@@ -118,6 +121,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if (parsed := await _button(update, context, cb.Feedback)) is None:
         return
     query, choice = parsed
+    context.event.outcome = "helpful" if choice.helpful else "unhelpful"
     await context.services.store.record_feedback(
         user_id=query.from_user.id,
         entry_id=choice.entry_id,

@@ -30,10 +30,12 @@ _HANDLERS_DIR: Final = Path(__file__).resolve().parent
 
 
 def handler_name(error: BaseException) -> str:
-    """The handler the error escaped from: the outermost frame in ``bot/handlers``."""
+    """The handler the error escaped from: the outermost frame in ``bot/handlers`` past
+    the wrapper that logs every update (``events.py``)."""
     for frame in traceback.extract_tb(error.__traceback__):
-        if Path(frame.filename).resolve().parent == _HANDLERS_DIR:
-            return f"{Path(frame.filename).stem}.{frame.name}"
+        path = Path(frame.filename).resolve()
+        if path.parent == _HANDLERS_DIR and path.stem != "events":
+            return f"{path.stem}.{frame.name}"
     return "-"
 
 

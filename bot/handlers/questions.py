@@ -7,9 +7,6 @@ app (Indonesian for ``id`` and ``ms``), else the configured default.
 
 from __future__ import annotations
 
-import logging
-import time
-
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
@@ -17,25 +14,25 @@ from bot.handlers.common import chat_type, reply, strip_mention, update_lang
 from bot.i18n import negotiate, texts
 from bot.recording import count_outcome, log_for_review
 from bot.render import Reply, fit, render_result, topics_button
-from faq.answer import Result
-
-logger = logging.getLogger(__name__)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     """Answer a question typed as text (in groups, only when addressed to the bot)."""
-    started = time.perf_counter()
     message, user = update.effective_message, update.effective_user
     if message is None or message.text is None or user is None:
         return
     services = context.services
     text = strip_mention(message.text, context.bot.username)
     if not text:
+        context.event.outcome = "prompt"
         await _prompt(update, context)  # just "@bot": say what to do
         return
     stored = services.store.get_user_lang(user.id)
     fallback = negotiate(user.language_code, services.settings.default_lang)
     result = services.engine.ask(text, lang=stored, default_lang=fallback)
+    event = context.event
+    event.outcome, event.entry, event.lang = result.status, result.entry_id, result.lang
+    event.safety = result.safety
     chat = chat_type(update)
     question_id = await log_for_review(
         services.store,
@@ -47,20 +44,6 @@ async def on_text(update: Update, context: BotContext) -> None:
     )
     await reply(update, render_result(result, services.engine, question_id=question_id))
     await count_outcome(services.store, result, chat_type=chat)
-    _log_handled(result, chat, started)
-
-
-def _log_handled(result: Result, chat: str, started: float) -> None:
-    # Never the text: questions are personal health data.
-    logger.info(
-        "message handled: chat=%s outcome=%s entry=%s lang=%s safety=%s latency_ms=%d",
-        chat,
-        result.status,
-        result.entry_id or "-",
-        result.lang,
-        result.safety,
-        round((time.perf_counter() - started) * 1000),
-    )
 
 
 async def _prompt(update: Update, context: BotContext) -> None:

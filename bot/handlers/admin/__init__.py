@@ -78,6 +78,7 @@ from bot.handlers.admin.ui import (
 
 # Private, but tests/test_admin.py checks every pattern against what it builds.
 from bot.handlers.admin.ui import _data as _data
+from bot.handlers.events import logged
 
 __all__ = [
     "ANY_ADMIN_RE",
@@ -120,17 +121,19 @@ def register_admin_handlers(app: BotApplication, group: int = -1) -> None:
     # New messages only: an edited "/export" must not send the file again.
     admin = filters.UpdateType.MESSAGE & AdminFilter(app)
     for name, command in (("review", review), ("stats", stats), ("export", export)):
-        app.add_handler(CommandHandler(name, _final(command), filters=admin), group=group)
-    buttons: list[tuple[re.Pattern[str], Callback]] = [
-        (PAGE_RE, show_page),
-        (GROUP_RE, show_group),
-        (TOPICS_RE, pick_topic),
-        (ENTRIES_RE, pick_entry),
-        (ATTACH_RE, attach_entry),
-        (IGNORE_RE, ignore_group),
-        (RESOLVE_RE, resolve_group),
+        handle = logged("admin", _final(command), outcome=name)
+        app.add_handler(CommandHandler(name, handle, filters=admin), group=group)
+    buttons: list[tuple[re.Pattern[str], Callback, str]] = [
+        (PAGE_RE, show_page, "review-page"),
+        (GROUP_RE, show_group, "review-group"),
+        (TOPICS_RE, pick_topic, "attach-topic"),
+        (ENTRIES_RE, pick_entry, "attach-entry"),
+        (ATTACH_RE, attach_entry, "attach"),
+        (IGNORE_RE, ignore_group, "ignore"),
+        (RESOLVE_RE, resolve_group, "resolve"),
         # Last: an admin's malformed or outdated adm: button; order matters in a group.
-        (ANY_ADMIN_RE, stale_button),
+        (ANY_ADMIN_RE, stale_button, "stale"),
     ]
-    for regex, callback in buttons:
-        app.add_handler(AdminButtonHandler(app, regex, _final(callback)), group=group)
+    for regex, callback, action in buttons:
+        handle = logged("admin", _final(callback), outcome=action)
+        app.add_handler(AdminButtonHandler(app, regex, handle), group=group)

@@ -81,6 +81,7 @@ def _final(callback: Callback) -> Callback:
         try:
             await callback(update, context)
         except Exception as exc:
+            context.event.outcome = "error"
             await context.application.process_error(update, exc)
         raise ApplicationHandlerStop
 
