@@ -157,8 +157,9 @@ def test_attached_phrasing_is_used_at_once(engine: FaqEngine) -> None:
 
 
 def test_long_messages_are_matched_on_a_prefix(engine: FaqEngine) -> None:
+    # 100,000 characters: matched on the start, where the question is.
     result = engine.ask("what causes milia? " + "blah " * 20000)
-    assert result.status in {"answered", "suggest", "unanswered"}
+    assert (result.status, result.entry_id) == ("answered", "causes-overview")
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\u200b", "🙏", "?!", "\x00\x07"])

@@ -215,6 +215,19 @@ async def test_emergency_warning_comes_first(bot: BotHarness) -> None:
     assert reply["text"].count("119") == 1
 
 
+async def test_an_urgent_warning_comes_first_in_bold_then_the_answer(bot: BotHarness) -> None:
+    [reply] = await bot.text("saya pencet milia pakai jarum, sekarang merah dan bernanah")
+    warning = bot.services.engine.composer.warning
+    question = bot.services.engine.composer.question("dont-pop-at-home", "id")
+    first = reply["entities"][0]
+    assert first["type"] == "bold" and first["offset"] == 0
+    lead = reply["text"][: first["length"]]
+    assert lead.startswith("⚠️ ") and "119" not in lead  # urgent: see a doctor, not 119
+    assert warning is not None
+    assert reply["text"].index(question) > first["length"]  # the answer follows the warning
+    assert "fb:id:dont-pop-at-home:1" in data_of(reply)
+
+
 async def test_long_message_gets_a_reply_that_fits(bot: BotHarness) -> None:
     [reply] = await bot.text("apa itu milia? " + "<b>& " * 3000)
     assert len(reply["text"]) <= 4096

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -204,3 +205,18 @@ def test_webhook_path_and_secret_are_derived_not_the_token() -> None:
     assert webhook_options(explicit).secret_token == "my_secret"
     with pytest.raises(ValueError, match="SKINFAQ_WEBHOOK_URL"):
         webhook_options(from_env(TELEGRAM_BOT_TOKEN=TOKEN))
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    source = (Path(__file__).parent.parent / "bot" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'get\("((?:SKINFAQ|TELEGRAM)_[A-Z_]+)"\)', source))
+    assert len(read) >= 12
+    lines = example.splitlines()
+    setting = re.compile(r"#?[A-Z_]+=")
+    for name in read:
+        [line] = [i for i, text in enumerate(lines) if re.match(rf"#?{name}=", text)]
+        above = line - 1
+        while setting.match(lines[above]):  # settings explained together, one comment
+            above -= 1
+        assert lines[above].startswith("# "), f"{name} has no comment"
