@@ -55,6 +55,12 @@ def memory_kb(pid: int) -> dict[str, int]:
     return found
 
 
+def main_thread_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the main thread of a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class FakeServer:
     """``python -m tests.fakebotapi`` in its own process, and a client for its control API."""
 
