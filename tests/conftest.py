@@ -17,8 +17,11 @@ the real bot application driven update by update or running over HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +65,42 @@ def bot_process_env(api: FakeBotAPI, database: Path, log_level: str) -> dict[str
         "SKINFAQ_USER_HASH_KEY": HASH_KEY,
         "SKINFAQ_LOG_LEVEL": log_level,
     }
+
+
+@contextlib.asynccontextmanager
+async def bot_subprocess(env: Mapping[str, str], cwd: Path) -> AsyncIterator[BotProcess]:
+    """``python -m bot`` with ``env``, its log (stderr) kept; killed if still running when
+    the test leaves."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=cwd, env=dict(env), stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        yield BotProcess(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@dataclass
+class BotProcess:
+    """A bot subprocess: stop it with a signal and read what it logged."""
+
+    process: asyncio.subprocess.Process
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 60) -> str:  # noqa: ASYNC109
+        """Send ``sig``, wait for the exit and return the log."""
+        self.process.send_signal(sig)
+        return await self.log(timeout)
+
+    async def log(self, timeout: float = 60) -> str:  # noqa: ASYNC109
+        """Wait for the exit and return the log."""
+        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout)
+        return stderr.decode()
 
 
 def make_settings(api: FakeBotAPI, database: Path, **overrides: Any) -> Settings:

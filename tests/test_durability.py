@@ -6,13 +6,11 @@ killed with SIGKILL, which no handler can intercept, right after the reply goes 
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from bot.storage import Store
-from tests.conftest import HASH_KEY, bot_process_env
+from tests.conftest import HASH_KEY, bot_process_env, bot_subprocess
 from tests.fakebotapi import FakeBotAPI
 
 
@@ -21,19 +19,11 @@ async def test_question_logged_before_the_reply_survives_sigkill(
 ) -> None:
     database = tmp_path / "bot.sqlite3"
     env = bot_process_env(api, database, "WARNING")
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.DEVNULL
-    )
-    try:
+    async with bot_subprocess(env, tmp_path) as bot:
         await api.wait_for("getUpdates", answered=False, timeout=30)
         api.text_message("is milia contagious? my husband has them too", user_id=77)
         [reply] = await api.wait_for_messages(chat_id=77, timeout=15)
-        bot.send_signal(signal.SIGKILL)  # no shutdown hook runs: nothing is flushed later
-        await asyncio.wait_for(bot.wait(), 15)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
+        await bot.stop(signal.SIGKILL, timeout=15)  # no shutdown hook runs: nothing flushed
     assert bot.returncode == -signal.SIGKILL
     assert "contagious" not in reply["text"]  # the honest "no answer yet"
 

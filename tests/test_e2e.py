@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import socket
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,9 +20,9 @@ from bot.run import webhook_options
 from bot.settings import Settings
 from faq.engine import FaqEngine
 from tests.conftest import (
-    HASH_KEY,
     TOKEN,
     bot_process_env,
+    bot_subprocess,
     make_settings,
     running_bot,
     start_services,
@@ -209,10 +206,7 @@ async def test_skinfaq_bot_in_webhook_mode_behind_a_proxy(api: FakeBotAPI, tmp_p
         "SKINFAQ_WEBHOOK_PORT": str(port),
         "SKINFAQ_WEBHOOK_SECRET": "a-secret-of-our-own",
     }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-    )
-    try:
+    async with bot_subprocess(env, tmp_path) as bot:
         await api.wait_for("setWebhook", timeout=30)
         registered = api.webhook
         path = registered["url"].removeprefix("https://faq.example.org/")
@@ -230,13 +224,7 @@ async def test_skinfaq_bot_in_webhook_mode_behind_a_proxy(api: FakeBotAPI, tmp_p
         genuine = api.text_message("what is milia?", user_id=22, push=False)
         assert await api.post_webhook(local, genuine, secret_token="a-secret-of-our-own") == 200
         [reply] = await api.wait_for_messages(chat_id=22, timeout=10)
-        bot.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-    log = stderr.decode()
+        log = await bot.stop()
     assert bot.returncode == 0, log[-2000:]
     assert reply["text"].startswith("What are milia?")
     assert api.sent_messages(chat_id=21) == []
@@ -247,43 +235,23 @@ async def test_skinfaq_bot_in_webhook_mode_behind_a_proxy(api: FakeBotAPI, tmp_p
 async def test_a_second_process_on_the_same_token_stops_with_a_clear_message(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKINFAQ_", "TELEGRAM_"))}
-    env |= {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "SKINFAQ_DATABASE": str(tmp_path / "bot.sqlite3"),
-        "SKINFAQ_USER_HASH_KEY": HASH_KEY,
-        "SKINFAQ_LOG_LEVEL": "INFO",
-    }
-
-    async def start() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-        )
-
-    first = await start()
-    try:
+    env = bot_process_env(api, tmp_path / "bot.sqlite3", "INFO")
+    async with bot_subprocess(env, tmp_path) as first:
         await api.wait_for("getUpdates", answered=False, timeout=30)  # the first one polls
-        second = await start()
-        _, second_log = await asyncio.wait_for(second.communicate(), 30)
+        async with bot_subprocess(env, tmp_path) as second:
+            second_log = await second.log(30)
         assert second.returncode == 1
-        conflict = [line for line in second_log.decode().splitlines() if "another instance" in line]
+        conflict = [line for line in second_log.splitlines() if "another instance" in line]
         assert len(conflict) == 1
         assert "another instance is polling with this token" in conflict[0]
-        assert "Traceback" not in second_log.decode()
+        assert "Traceback" not in second_log
 
         api.text_message("what is milia?", user_id=12)  # the first one still answers
         await api.wait_for_messages(chat_id=12, timeout=10)
-        first.send_signal(signal.SIGTERM)
-        _, first_log = await asyncio.wait_for(first.communicate(), 30)
-    finally:
-        if first.returncode is None:
-            first.kill()
-            await first.wait()
+        log = await first.stop(timeout=30)
     assert first.returncode == 0
-    log = first_log.decode()
     assert "message handled: chat=private outcome=answered entry=what-is-milia" in log
     assert "bot stopped" in log  # post_shutdown ran: pending writes flushed, store closed
     assert "what is milia" not in log  # never the text
-    for output in (log, second_log.decode()):
+    for output in (log, second_log):
         assert TOKEN not in output and TOKEN.split(":")[1] not in output

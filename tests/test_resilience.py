@@ -30,7 +30,6 @@ import os
 import random
 import signal
 import sqlite3
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
@@ -54,6 +53,7 @@ from faq.engine import FaqEngine
 from tests.conftest import (
     BotHarness,
     bot_process_env,
+    bot_subprocess,
     running_bot,
 )
 from tests.fakebotapi import Call, FakeBotAPI
@@ -199,18 +199,9 @@ async def test_the_bot_process_rides_out_api_faults_and_stops_on_sigint(
     api.drop_connections("sendMessage", times=1)
     questions = push_questions(api, range(3000, 3020))
     env = bot_process_env(api, tmp_path / "bot.sqlite3", "INFO")
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-    )
-    try:
+    async with bot_subprocess(env, tmp_path) as bot:
         await api.wait_for_messages(count=len(questions), timeout=60)
-        bot.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(bot.communicate(), 60)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-    log = stderr.decode()
+        log = await bot.stop(signal.SIGINT)
     assert bot.returncode == 0, log[-3000:]
     assert answered_chats(api) == Counter(dict.fromkeys(questions, 1))
     assert not [m for m in api.sent_messages() if m["text"].startswith(APOLOGY)]
@@ -574,21 +565,12 @@ async def test_sigterm_answers_and_records_every_fetched_update(
         # has sent but the bot has not read yet is not fetched (Telegram sends it again).
         return int(call.params.get("offset") or 0) > last
 
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-    )
-    try:
+    async with bot_subprocess(env, tmp_path) as bot:
         await api.wait_for("getUpdates", predicate=received_all, timeout=60, answered=False)
         # The rate limiter (30 messages a second) keeps most of them waiting.
         await api.wait_for_messages(count=10, timeout=30)
         answered_before = len(api.sent_messages())
-        bot.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(bot.communicate(), 60)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-    log = stderr.decode()
+        log = await bot.stop()
     assert bot.returncode == 0, log[-3000:]
     fetched = {u["update_id"] for c in api.calls("getUpdates") for u in c.result or ()}
     assert fetched == pushed
