@@ -154,7 +154,7 @@ class SafetyTriage:
             return Triage(level=SafetyLevel.NONE)
         clauses = self._clauses(text)
         if not any(self._sign_triggers.intersection(c.words) for c in clauses):
-            return Triage(level=SafetyLevel.NONE)  # most messages: no sign word at all
+            return Triage(level=SafetyLevel.NONE)  # the sign word was in a figure of speech
         is_baby = any(self._baby.find(c.words) for c in clauses)
         level, signs = SafetyLevel.NONE, []
         reported: set[str] = set()
