@@ -2,29 +2,51 @@
 
 Runs on every message, independently of FAQ matching, with rules from
 ``faq/data/safety.yaml``. The level is ``none``, ``urgent`` or ``emergency``.
-Negated, asked-about and resolved signs do not count: a bot that cries wolf
-teaches people to ignore it.
+
+Two steps, one structure each:
+
+1. **Signs** are found by what the message describes, named or not: a phrase of a
+   sign ("sesak napas"), or a pair of words near each other ("bibir" ... "tebal").
+2. **Modifiers** decide whether a sign found is asserted: said of the writer or
+   the person they look after, as present now. A modifier is a cue of one
+   category (negated, hypothetical, historical, resolved, other person, generic,
+   other sense) that governs the words after it, before it, or both, within a
+   window and up to the end of its clause. This is the scheme of the ConText
+   algorithm of clinical text processing (Harkema et al., 2009), with cues for
+   Indonesian and English chat. A sign inside any modifier's scope is not asserted.
+
+A bot that cries wolf teaches people to ignore it, and one that misses a sign can
+hurt someone: recall comes first, then false alarms.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from faq.sources import DATA_DIR, DataError
 from faq.text import Analyzer, fold
 
-_CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?:tapi|tp|but|terus|trus|dan|and|skrg|now)\s")
-_QUESTION_END_RE = re.compile(r"\?")
-_SENTENCE_RE = re.compile(r"(?<=[.!?\n])")
-_SUFFIX_RE = re.compile(r"(?<=[a-z]{4})(?:nya|ku|mu)$")
-_SUFFIXES = ("nya", "ku", "mu")
+_SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]]+| - ")
+_SUFFIX_RE = re.compile(r"^([a-z]{3,}?)(nya|ku|mu)$")
+_YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
+_READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
+_AGE_RE = re.compile(
+    r"\b(?:umur|usia|baru|bayi|baby|newborn|my|anakku|bayiku)?\s*"
+    r"(?:\d{1,2}|se|satu|dua|tiga|empat|one|two|three|four|a)\s*-?\s*"
+    r"(?:hari|hr|minggu|mgg|pekan|days?|weeks?|wks?)\s*-?\s*(?:old|an)?\b"
+    r"|\b(?:\d{1,2}|a|one|two)\s*-?\s*(?:day|week)s?\s*-?\s*old\b"
+    r"|\b(?:umur|usia|baru)\s*(?:1|2|se|satu|dua)\s*(?:bulan|bln)\b"
+    r"|\b(?:1|2|one|two|a)\s*-?\s*months?\s*-?\s*old\b"
+)
+Phrase = tuple[str, ...]
 
 
 class SafetyLevel(IntEnum):
@@ -50,9 +72,6 @@ class Triage:
     ruled_out: tuple[str, ...] = ()
 
 
-Phrase = tuple[str, ...]
-
-
 @dataclass(frozen=True, slots=True)
 class _Phrases:
     """Phrases of one rule, with their first words for a fast look-up."""
@@ -61,25 +80,36 @@ class _Phrases:
     firsts: frozenset[str]
 
     @classmethod
-    def of(cls, items: Sequence[Phrase]) -> _Phrases:
-        return cls(tuple(items), frozenset(p[0] for p in items))
+    def of(cls, items: Iterable[Phrase]) -> _Phrases:
+        unique = tuple(dict.fromkeys(items))
+        return cls(unique, frozenset(p[0] for p in unique))
 
-    def find(self, words: Sequence[str]) -> list[int]:
-        """Positions in ``words`` where one of the phrases starts."""
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int]]:
+        """``(start, end)`` of every phrase in ``words``, the longest at each start."""
+        found = []
         firsts = self.firsts
-        return [
-            i
-            for i, word in enumerate(words)
-            if word in firsts
-            for p in self.items
-            if p[0] == word and _at(words, i, p)
-        ]
+        for i, word in enumerate(words):
+            if word in firsts:
+                sizes = [len(p) for p in self.items if p[0] == word and _at(words, i, p)]
+                if sizes:
+                    found.append((i, i + max(sizes)))
+        return found
 
 
-class _Clause(NamedTuple):
-    words: list[str]
-    asked: bool  # it asks about what it names ("does it hurt?")
-    question: bool  # its sentence is a question
+@dataclass(frozen=True, slots=True)
+class _Modifier:
+    category: str
+    cues: _Phrases
+    pseudo: _Phrases
+    forward: bool
+    backward: bool
+    window: int
+    sentence_reach: bool
+    terminators: frozenset[str]
+    through_lists: bool
+    at_end: bool
+    only: frozenset[str]
+    unless_negated: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +119,34 @@ class _Sign:
     words: _Phrases
     near: tuple[_Phrases, _Phrases] | None
     window: int
-    requires_baby: bool
+    requires: str | None
     askable: bool
 
     @property
     def triggers(self) -> frozenset[str]:
-        """Words of which a clause must contain one for the sign to match."""
-        return self.near[0].firsts if self.near is not None else self.words.firsts
+        """Words of which a message must contain one for the sign to match."""
+        near = self.near[0].firsts if self.near is not None else frozenset()
+        return self.words.firsts | near
+
+
+@dataclass(slots=True)
+class _Sentence:
+    """One sentence: its words, the clause of each word, which words are the writer's."""
+
+    words: list[str]
+    clause: list[int]
+    mine: list[bool]
+    question: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    sign: _Sign
+    start: int
+    end: int
+    anchor: int  # the word that says what is wrong: scopes are measured to it
+    word: str
+    own: frozenset[int]  # positions of the sign's own words
 
 
 class SafetyTriage:
@@ -103,73 +154,131 @@ class SafetyTriage:
 
     def __init__(self, analyzer: Analyzer, path: Path = DATA_DIR / "safety.yaml") -> None:
         self._analyzer = analyzer
+        self._reading_words: frozenset[str] = frozenset()
         try:
             raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-            self._negators = self._phrases(raw["negators"])
-            self._tags = self._phrases(raw["question_tags"]).firsts
-            self._openers = self._phrases(raw["question_openers"]).firsts
+            grammar = raw["grammar"]
+            self._reading_words = self._phrases(grammar["temperature_words"]).firsts
+            self._tags = self._phrases(grammar["question_tags"]).firsts
+            self._bare_openers = self._phrases(grammar["bare_question_openers"]).firsts
+            self._openers = self._phrases(grammar["question_openers"]).firsts
+            self._leading = self._phrases(grammar["leading_words"]).firsts
+            self._agent_markers = self._phrases(grammar["agent_markers"]).firsts
+            self._list_words = self._phrases(grammar["list_words"]).firsts
             self._first_person = self._phrases(raw["first_person"]).firsts
-            self._bare_openers = self._phrases(raw["bare_question_openers"]).firsts
-            self._conditionals = self._phrases(raw["conditionals"]).firsts
-            self._resolved = self._phrases(raw["resolved"])
+            self._child = self._phrases(raw["child"])
             self._baby = self._phrases(raw["baby"])
-            self._neg_window = int(raw.get("negation_window", 3))
-            self._breakers = self._phrases(raw.get("negation_breakers") or ()).firsts
-            self._hypothetical = self._phrases(raw.get("hypothetical") or ())
-            self._figurative = self._phrases(raw.get("figurative") or ())
+            self._newborn = self._phrases(raw["newborn"])
+            self._clause_words = self._phrases(raw["clause_words"]).firsts
+            self._present = self._phrases(raw["present"])
+            self._modifiers = tuple(self._modifier(m) for m in raw["modifiers"])
+            self._negators = _Phrases.of(
+                p for m in self._modifiers if m.category == "negated" for p in m.cues.items
+            )
             self._signs = tuple(self._sign(item) for item in raw["signs"])
-            self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
             raise DataError(path, f"invalid safety rules: {exc!r}") from exc
+        ids = {s.id for s in self._signs}
+        for modifier in self._modifiers:
+            if unknown := modifier.only - ids:
+                raise DataError(path, f"modifier limited to unknown signs: {sorted(unknown)}")
+        self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
+        # Words that can stand in a list of signs: "no pain, redness or swelling".
+        self._listable = frozenset().union(*(sign.words.firsts for sign in self._signs))
+        self._owners = self._first_person | self._child.firsts | self._baby.firsts
 
-    def _norm(self, text: str) -> list[str]:
-        # Written forms, not stems: Sastrawi stems "penyakit" (disease) to "sakit" (pain).
-        return [
-            _SUFFIX_RE.sub("", w) if w.endswith(_SUFFIXES) else w
-            for w in self._analyzer.normalize_words(text)
-        ]
+    # -- loading -----------------------------------------------------------------------
+    def _norm(self, text: str) -> tuple[list[str], list[bool]]:
+        """Written forms, not stems (Sastrawi stems "penyakit", disease, to "sakit",
+        pain), without "-nya"/"-ku"/"-mu"; and per word, whether "-ku" made it the
+        writer's ("mataku")."""
+        words: list[str] = []
+        mine: list[bool] = []
+        for word in self._analyzer.normalize_words(text):
+            match = _SUFFIX_RE.match(word)
+            if match and len(word) > 4:
+                word = match.group(1)
+                mine.append(match.group(2) == "ku")
+            else:
+                mine.append(False)
+            words.append(word)
+        for i, word in enumerate(words):
+            if _YEAR_RE.match(word):
+                words[i] = "@year"
+            elif _READING_RE.match(word) and self._reading_words.intersection(
+                words[max(0, i - 3) : i + 3]
+            ):
+                words[i] = "@fever_reading"
+        return words, mine
 
-    def _phrases(self, items: Sequence[str]) -> _Phrases:
+    def _phrases(self, items: Sequence[str] | None) -> _Phrases:
+        items = items or ()
         if not all(isinstance(i, str) for i in items):
             raise ValueError(f"every word must be a string (quote yes/no/on/off): {items}")
-        return _Phrases.of([p for p in (tuple(self._norm(str(i))) for i in items) if p])
+        out = []
+        for item in items:
+            phrase = tuple(item.split()) if item.startswith("@") else tuple(self._norm(item)[0])
+            if phrase:
+                out.append(phrase)
+        return _Phrases.of(out)
+
+    def _modifier(self, item: dict[str, Any]) -> _Modifier:
+        direction = str(item["direction"])
+        if direction not in ("forward", "backward", "both"):
+            raise ValueError(f"direction must be forward, backward or both: {direction}")
+        return _Modifier(
+            category=str(item["category"]),
+            cues=self._phrases(item["words"]),
+            pseudo=self._phrases(item.get("pseudo")),
+            forward=direction in ("forward", "both"),
+            backward=direction in ("backward", "both"),
+            window=int(item["window"]),
+            sentence_reach=item.get("reach") == "sentence",
+            terminators=self._phrases(item.get("terminators")).firsts,
+            through_lists=bool(item.get("through_lists")),
+            at_end=bool(item.get("at_end")),
+            only=frozenset(item.get("only") or ()),
+            unless_negated=bool(item.get("unless_negated")),
+        )
 
     def _sign(self, item: dict[str, Any]) -> _Sign:
         near = item.get("near")
+        requires = item.get("requires")
+        if requires not in (None, "child", "baby", "newborn"):
+            raise ValueError(f"requires must be child, baby or newborn: {requires}")
         return _Sign(
             id=str(item["id"]),
             level=SafetyLevel[str(item["level"]).upper()],
-            words=self._phrases(item.get("words") or ()),
+            words=self._phrases(item.get("words")),
             near=(self._phrases(near[0]), self._phrases(near[1])) if near else None,
             window=int(item.get("window", 4)),
-            requires_baby=item.get("requires") == "baby",
+            requires=requires,
             askable=bool(item.get("askable")),
         )
 
+    # -- triage ------------------------------------------------------------------------
     def assess(self, text: str) -> Triage:
         """Triage one message."""
-        # A clause's words are words of the message: most messages have no sign word at
-        # all, and need no clauses.
-        if self._sign_triggers.isdisjoint(self._norm(text)):
+        words, _ = self._norm(text)
+        # Most messages have no sign word at all, and need no sentences.
+        if self._sign_triggers.isdisjoint(words):
             return Triage(level=SafetyLevel.NONE)
-        clauses = self._clauses(text)
-        if not any(self._sign_triggers.intersection(c.words) for c in clauses):
-            return Triage(level=SafetyLevel.NONE)  # the sign word was in a figure of speech
-        is_baby = any(self._baby.find(c.words) for c in clauses)
+        sentences = self._sentences(text)
+        subjects = self._subjects(text, words)
         level, signs = SafetyLevel.NONE, []
         reported: set[str] = set()
         denied: list[str] = []
-        for index, clause in enumerate(clauses):
-            present = set(clause.words)
-            # "kemarin sempet merah, tapi udah ilang": the next clause can say it is over
-            following = clauses[index + 1].words[:3] if index + 1 < len(clauses) else []
-            for sign in self._signs:
-                if (sign.requires_baby and not is_baby) or sign.triggers.isdisjoint(present):
+        for sentence in sentences:
+            for mention in self._mentions(sentence):
+                if mention.sign.requires and mention.sign.requires not in subjects:
                     continue
-                if word := self._reported(sign, clause, denied, following):
-                    signs.append(sign.id)
-                    reported.add(word)
-                    level = max(level, sign.level)
+                why = self._unasserted(sentence, mention)
+                if why is None:
+                    signs.append(mention.sign.id)
+                    reported.add(mention.word)
+                    level = max(level, mention.sign.level)
+                elif why == "negated" and not self._tagged(sentence, mention):
+                    denied.append(mention.word)
         return Triage(
             level=level,
             signs=tuple(dict.fromkeys(signs)),
@@ -177,112 +286,161 @@ class SafetyTriage:
             ruled_out=tuple(dict.fromkeys(w for w in denied if w not in reported)),
         )
 
-    def _clauses(self, text: str) -> list[_Clause]:
-        """The clauses of the message: questions are judged clause by clause ("does it
-        hurt?" asks, "it hurts" reports)."""
-        clauses: list[_Clause] = []
-        for sentence in _SENTENCE_RE.split(fold(text)):
-            parts = [
-                self._literal(self._norm(c)) for c in _CLAUSE_RE.split(sentence) if c and c.strip()
-            ]
-            first = parts[0] if parts else []
-            # English word order marks a question even when chat drops the "?".
-            question = bool(_QUESTION_END_RE.search(sentence)) or (
-                bool(first) and first[0] in self._bare_openers
-            )
-            # A question that opens with an auxiliary asks about what it names, unless it
-            # is about the asker ("is it normal that MY milia hurts?") or opens negated
-            # ("isn't it bad that it's bleeding?" worries about something present).
-            asked = (
-                question
-                and len(first) > 0
-                and first[0] in self._openers
-                and first[1:2] != ["not"]
-                and self._first_person.isdisjoint(w for words in parts for w in words)
-            )
-            clauses.extend(_Clause(words, asked, question) for words in parts)
-        return clauses
+    def _subjects(self, text: str, words: list[str]) -> set[str]:
+        """Whom the message is about, of those some signs require."""
+        subjects: set[str] = set()
+        newborn = bool(self._newborn.spans(words)) or bool(_AGE_RE.search(fold(text)))
+        if newborn:
+            subjects.add("newborn")
+        if newborn or self._baby.spans(words):
+            subjects.add("baby")
+        if "baby" in subjects or self._child.spans(words):
+            subjects.add("child")
+        return subjects
 
-    def _literal(self, words: list[str]) -> list[str]:
-        """``words`` without figures of speech that use a sign's words ("let skin breathe")."""
-        skip: set[int] = set()
-        for i in self._figurative.find(words):
-            size = max(len(p) for p in self._figurative.items if _at(words, i, p))
-            skip.update(range(i, i + size))
-        return [w for i, w in enumerate(words) if i not in skip] if skip else words
+    def _sentences(self, text: str) -> list[_Sentence]:
+        sentences = []
+        for raw in _SENTENCE_RE.findall(fold(text)):
+            words: list[str] = []
+            clause: list[int] = []
+            mine: list[bool] = []
+            number = 0
+            for part in _CLAUSE_PUNCT_RE.split(raw):
+                part_words, part_mine = self._norm(part)
+                if not part_words:
+                    continue
+                number += 1
+                for word, own in zip(part_words, part_mine, strict=True):
+                    if word in self._clause_words and clause and clause[-1] == number:
+                        number += 1
+                    words.append(word)
+                    clause.append(number)
+                    mine.append(own)
+            if words:
+                # English word order marks a question even when chat drops the "?"
+                question = raw.rstrip().endswith("?") or words[0] in self._bare_openers
+                sentences.append(_Sentence(words, clause, mine, question))
+        return sentences
 
-    def _reported(
-        self, sign: _Sign, clause: _Clause, denied: list[str], following: list[str]
-    ) -> str | None:
-        """The word by which ``clause`` reports ``sign``, if it does. Words of the sign
-        that a statement denies ("no pain") are added to ``denied``."""
-        words = clause.words
-        if sign.near is not None:
-            first, second = sign.near
-            for i, j in ((i, j) for i in first.find(words) for j in second.find(words)):
-                # "wajah ga bengkak": a negator before either word denies the sign
-                negated = self._negated(words, i, first) or self._negated(words, j, second)
-                if abs(i - j) <= sign.window and not negated:
-                    return words[j]
-            return None
-        for position in sign.words.find(words):
-            if clause.asked and sign.askable:
+    def _mentions(self, sentence: _Sentence) -> list[_Mention]:
+        words = sentence.words
+        mentions = []
+        for sign in self._signs:
+            if sign.triggers.isdisjoint(words):
                 continue
-            if self._negated(words, position, sign.words):
-                # "milia ga sakit ya?" asks about pain; "ga sakit, itu milia?" rules it out
-                size = max(len(p) for p in sign.words.items if _at(words, position, p))
-                tail = words[position + size :]
-                if not (clause.question and all(w in self._tags for w in tail)):
-                    denied.append(words[position])
+            for start, end in sign.words.spans(words):
+                own = frozenset(range(start, end))
+                mentions.append(_Mention(sign, start, end, start, " ".join(words[start:end]), own))
+            if sign.near is not None:
+                first, second = sign.near
+                for i, i_end in first.spans(words):
+                    for j, j_end in second.spans(words):
+                        if (i, i_end) != (j, j_end) and abs(i - j) <= sign.window:
+                            start, end = min(i, j), max(i_end, j_end)
+                            own = frozenset(range(i, i_end)) | frozenset(range(j, j_end))
+                            mentions.append(_Mention(sign, start, end, j, words[j], own))
+        return mentions
+
+    def _unasserted(self, sentence: _Sentence, mention: _Mention) -> str | None:
+        """Why ``mention`` is not asserted (a modifier's category), or None if it is."""
+        if mention.sign.askable and self._asked(sentence, mention):
+            return "asked"
+        words = sentence.words
+        clause = sentence.clause[mention.anchor]
+        in_clause = [i for i, c in enumerate(sentence.clause) if c == clause]
+        present = any(sentence.clause[s] == clause for s, _ in self._present.spans(words))
+        owned = any(words[i] in self._owners or sentence.mine[i] for i in in_clause)
+        for modifier in self._modifiers:
+            if modifier.only and mention.sign.id not in modifier.only:
                 continue
-            if self._hypothetical.find(words[max(0, position - 6) : position]):
-                continue  # feared, not reported: "takut bernanah"
-            if self._tagged_question(words, position) or self._is_resolved(words, position):
+            if present and modifier.category in ("historical", "resolved", "hypothetical"):
                 continue
-            if self._over(following):
+            if owned and modifier.category == "generic":
                 continue
-            return words[position]
+            pseudo = [range(s, e) for s, e in modifier.pseudo.spans(words)]
+            for start, end in modifier.cues.spans(words):
+                if mention.own.intersection(range(start, end)):
+                    continue  # the sign's own words ("tidak mau nyusu", "can not breathe")
+                if any(start in p for p in pseudo):
+                    continue
+                if modifier.unless_negated and self._negators.spans(
+                    words[max(0, start - 4) : start]
+                ):
+                    continue  # "hasn't the bleeding stopped": not over
+                if self._governs(sentence, modifier, start, end, mention):
+                    return modifier.category
         return None
 
-    def _negated(self, words: list[str], position: int, phrases: _Phrases) -> bool:
-        negators = self._negators.firsts
-        if any(p[0] in negators for p in phrases.items if _at(words, position, p)):
-            return False  # the sign itself contains the negator ("tidak mau nyusu")
-        # "won't stop bleeding", "why isn't the swelling going down": what the negator
-        # denies is the stopping or the going, not the sign.
-        between = self._after_negator(words, position)
-        return between is not None and self._breakers.isdisjoint(between)
-
-    def _tagged_question(self, words: list[str], position: int) -> bool:
-        # "sakit ga?", "sakit nggak sih", "sakit ga kalo diekstraksi?": a question about
-        # the sign, not a report of it.
-        after = words[position + 1 : position + 3]
-        if not after or after[0] != "tidak":
+    def _governs(
+        self, sentence: _Sentence, modifier: _Modifier, start: int, end: int, mention: _Mention
+    ) -> bool:
+        """Whether the cue at ``start:end`` has ``mention`` in its scope."""
+        if modifier.category == "other_sense":
+            # another sense belongs to the word next to it, whichever word of a pair
+            return any(
+                (modifier.forward and 0 <= i - end < modifier.window)
+                or (modifier.backward and 0 <= start - i - 1 < modifier.window)
+                for i in mention.own
+            )
+        if modifier.forward and end <= mention.anchor:
+            between = range(end, mention.anchor)
+        elif modifier.backward and start >= mention.end:
+            between = range(mention.end, start)
+            if modifier.at_end and any(w not in self._tags for w in sentence.words[end:]):
+                return False
+        else:
             return False
-        return all(w in self._tags for w in after[1:]) or after[1] in self._conditionals
+        words, clause = sentence.words, sentence.clause
+        if modifier.category == "other_person":
+            # "dipencet temen aku", "done by my friend": the friend did it, to the writer
+            before = sentence.words[start - 1] if start else ""
+            if before in self._agent_markers or (before.startswith("di") and len(before) > 5):
+                return False
+            # "temen aku": the writer's friend; further on, the writer speaks of themself
+            if any(
+                (words[i] in self._first_person or sentence.mine[i]) and i > end for i in between
+            ):
+                return False
+        counted = 0
+        for i in between:
+            word = words[i]
+            if word in modifier.terminators:
+                return False
+            listed = modifier.through_lists and (
+                word in self._listable or word in self._list_words
+            )
+            if not listed:
+                counted += 1
+                if not modifier.sentence_reach and clause[i] != clause[start]:
+                    return False
+        crosses = clause[mention.anchor] != clause[start]
+        if not modifier.sentence_reach and crosses and not (modifier.through_lists and not counted):
+            return False
+        return counted <= modifier.window
 
-    def _is_resolved(self, words: list[str], position: int) -> bool:
-        after = words[position + 1 : position + 4]
-        if self._negation_passes_over(words, position):
-            return False  # "why hasn't the bleeding stopped": not over yet
-        # "merahnya belum hilang", "the redness hasn't gone": not over yet either
-        return self._over(after)
+    def _tagged(self, sentence: _Sentence, mention: _Mention) -> bool:
+        """ "milia emang ga sakit ya?": a negated sign asked about, not ruled out."""
+        return sentence.question and all(w in self._tags for w in sentence.words[mention.end :])
 
-    def _over(self, words: list[str]) -> bool:
-        """Whether ``words`` say something is over ("udah sembuh"), without denying it."""
-        return any(not self._negators.find(words[:i]) for i in self._resolved.find(words))
-
-    def _negation_passes_over(self, words: list[str], position: int) -> bool:
-        """Whether a negator before the sign denies what comes after it instead."""
-        between = self._after_negator(words, position)
-        return between is not None and not self._breakers.isdisjoint(between)
-
-    def _after_negator(self, words: list[str], position: int) -> list[str] | None:
-        """The words between the last negator shortly before ``position`` and it, or None
-        when there is no negator there."""
-        before = words[max(0, position - self._neg_window) : position]
-        negations = self._negators.find(before)
-        return before[negations[-1] + 1 :] if negations else None
+    def _asked(self, sentence: _Sentence, mention: _Mention) -> bool:
+        """Whether a question asks about the sign rather than reports it: "does it
+        hurt?", "sakit ga?", "sakit ga kalo diekstraksi?" (but "is it normal that MY
+        milia hurts?" reports)."""
+        words = sentence.words
+        tail = words[mention.end : mention.end + 3]
+        if (
+            tail
+            and tail[0] == "tidak"
+            and (sentence.question or len(tail) == 1 or tail[1] in ("kalau", "sih", "ya", "kah"))
+        ):
+            return True
+        # "lantas, apakah ...", "kak, bisakah ...": an opener after a greeting or a link
+        opening = [w for w in words[:4] if w not in self._leading]
+        if not sentence.question or not opening or opening[0] not in self._openers:
+            return False
+        if opening[1:2] == ["not"]:
+            return False  # "isn't it bad that it's bleeding?" worries about something present
+        return not any(w in self._owners for w in words) and not any(sentence.mine)
 
 
 def _at(words: Sequence[str], i: int, phrase: Phrase) -> bool:

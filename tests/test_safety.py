@@ -25,7 +25,7 @@ def triage() -> SafetyTriage:
         ("bengkaknya makin gede", URGENT),
         ("my eye next to the bump went blurry today", URGENT),
         ("bintiknya menyebar cepat banget ke seluruh lengan", URGENT),
-        ("bayi 3 minggu demam tinggi, ada milia juga", URGENT),
+        ("bayi 3 minggu demam tinggi, ada milia juga", EMERGENCY),
         ("my newborn is not feeding and has milia", URGENT),
         ("is it normal that my milia hurts?", URGENT),
         ("lidahku bengkak abis pakai serum", EMERGENCY),
@@ -128,4 +128,63 @@ def test_triage_names_the_signs(triage: SafetyTriage) -> None:
 def test_questions_without_a_question_mark(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
+    assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a sign described rather than named
+        ("bayiku 2 minggu minum susunya dikit banget dari kemarin", URGENT),
+        ("my 3 week old barely drinks anything since this morning", URGENT),
+        ("dedek nolak nenen seharian, ada milia di hidungnya", URGENT),
+        ("her lips feel really big and tight after that cream", EMERGENCY),
+        ("bibirku jadi tebel banget abis pake krim mata", EMERGENCY),
+        ("baby's breathing looks fast and noisy, he also has milk spots", EMERGENCY),
+        ("napas bayiku bunyi ngik ngik dan cepet banget", EMERGENCY),
+        ("there's thick yellow stuff coming out of the one i squeezed", URGENT),
+        ("keluar cairan kuning dan bau dari bekas pencetan", URGENT),
+        ("little bubbles of fluid showed up around the bump", URGENT),
+        ("muncul gelembung berisi air di sekitar milia", URGENT),
+        ("since the extraction near my eye i'm seeing double", URGENT),
+        ("anakku demam, ada bintik putih di pipinya", URGENT),
+        ("my newborn feels hot, temp is 38.2", EMERGENCY),
+        ("bekasnya nyut-nyutan terus dari semalem", URGENT),
+        ("the bumps are multiplying every day", URGENT),
+        # another sense of the word
+        ("sakit hati banget liat milia ga ilang2", NONE),
+        ("budget skincare aku bengkak gara2 beli retinol", NONE),
+        ("rapor anakku merah, terus dia jadi stres dan muncul milia", NONE),
+        ("i wore red lipstick, can it cause milia around the lips?", NONE),
+        ("bus tadi pagi sesak banget, btw milia bisa hilang sendiri ga?", NONE),
+        ("my face goes red when my baby cries on me, lol, anyway milk spots?", NONE),
+        ("is double cleansing good for milia?", NONE),
+        # someone else, or long ago
+        ("temen aku bibirnya bengkak abis ekstraksi, aku jadi takut", NONE),
+        ("my friend's milia got infected after she picked it", NONE),
+        ("waktu kuliah dulu pernah bernanah gara2 aku pencet", NONE),
+        ("back in 2015 my eye swelled up after a peel, now i have milia again", NONE),
+        # plans, fears and what a clinic said may happen
+        ("kalau nanti merah setelah ekstraksi, normal ga?", NONE),
+        ("if it ever starts bleeding, what do i do?", NONE),
+        ("dokter bilang nanti mungkin agak bengkak sehari dua hari", NONE),
+        # general or comparison questions
+        ("does milia usually hurt?", NONE),
+        ("bedanya milia sama jerawat yang bernanah apa?", NONE),
+        # denied, also in reported speech; over
+        ("she asked if it hurt, i said no", NONE),
+        ("kemarin sempet merah, sekarang udah normal lagi", NONE),
+        ("it used to be red but it's fine now", NONE),
+        # products, even with a denial
+        ("is an anti-redness serum ok for milia? my skin isn't red at all", NONE),
+        ("cream untuk kemerahan bikin milia ga?", NONE),
+        # a sign asserted next to a reassuring word stays
+        ("probably nothing but it's throbbing since last night", URGENT),
+        ("it was fine yesterday, but now it's red and swollen", URGENT),
+        ("the redness went away but it still hurts", URGENT),
+        ("dipencet temen aku kemarin, sekarang bernanah", URGENT),
+    ],
+)
+def test_assertion_decides(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
+    """A sign counts when the writer reports it, now, of themself or their child."""
     assert triage.assess(message).level == level
