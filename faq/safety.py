@@ -406,9 +406,7 @@ class SafetyTriage:
             word = words[i]
             if word in modifier.terminators:
                 return False
-            listed = modifier.through_lists and (
-                word in self._listable or word in self._list_words
-            )
+            listed = modifier.through_lists and (word in self._listable or word in self._list_words)
             if not listed:
                 counted += 1
                 if not modifier.sentence_reach and clause[i] != clause[start]:

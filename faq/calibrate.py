@@ -1,0 +1,230 @@
+"""Fit the confidence models on labelled messages (``skinfaq calibrate``).
+
+Every ``faq`` and ``out_of_scope`` message of the given sets is judged by the
+engine; the label says whether its best candidate is acceptable (never, for an
+out-of-scope message). Five-fold cross-validation gives each message a
+probability from a model that did not see it: the Brier score, the reliability
+table and the thresholds come from those. The thresholds are the lowest that
+keep wrong answers at or under 2% of FAQ questions and answered out-of-scope
+questions at or under 10%; the model written is then fitted on everything.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from faq.confidence import (
+    FEATURES,
+    LEXICAL,
+    LEXICAL_FEATURES,
+    Features,
+    Model,
+    coverage,
+    fit_logistic,
+    predict,
+    reliability,
+    standardise,
+)
+from faq.engine import FaqEngine
+
+FOLDS = 5
+MAX_WRONG = 0.02
+MAX_ANSWERED_OUT_OF_SCOPE = 0.10
+# Offer topics where at least this share of the offers would hold the right entry.
+MIN_SUGGESTION_HIT = 0.5
+SUGGESTION_WINDOW = 20
+DEFAULT_BLEND = 2.0
+
+
+@dataclass
+class Sample:
+    """One labelled message as the engine judged it."""
+
+    features: Features
+    correct: bool  # its best candidate is an acceptable answer
+    in_top3: bool  # an acceptable answer is among the best three
+    kind: str
+
+
+@dataclass
+class Fit:
+    """A fitted model and what cross-validation measured."""
+
+    model: Model
+    brier: float
+    table: list[dict[str, Any]]
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+def collect(engine: FaqEngine, cases: Iterable[Mapping[str, Any]]) -> tuple[list[Sample], int, int]:
+    """Samples for the messages the model decides on; and how many FAQ and out-of-scope
+    messages there were in all (the denominators of the rates)."""
+    samples, faq, out_of_scope = [], 0, 0
+    for case in cases:
+        kind = case.get("kind")
+        if kind not in ("faq", "out_of_scope"):
+            continue
+        faq += kind == "faq"
+        out_of_scope += kind == "out_of_scope"
+        judgement = engine.judge(case["q"], engine.triage.assess(case["q"]).ruled_out)
+        if judgement.features is None or engine.gate(case["q"], judgement) is not None:
+            continue  # settled without the model
+        expect = set(case.get("expect") or ())
+        top3 = {r.entry_id for r in judgement.ranked[:3]}
+        samples.append(
+            Sample(
+                judgement.features,
+                kind == "faq" and judgement.ranked[0].entry_id in expect,
+                kind == "faq" and bool(top3 & expect),
+                kind,
+            )
+        )
+    return samples, faq, out_of_scope
+
+
+def fit(
+    name: str,
+    samples: Sequence[Sample],
+    faq: int,
+    out_of_scope: int,
+    features: Sequence[str],
+    blend: float,
+    seed: int = 20261207,
+) -> Fit:
+    """Cross-validate, choose thresholds, and fit the final model on every sample."""
+    x = np.array([s.features.vector(features) for s in samples], dtype=np.float64)
+    y = np.array([s.correct for s in samples], dtype=np.float64)
+    order = list(range(len(samples)))
+    random.Random(seed).shuffle(order)
+    folds = [order[i::FOLDS] for i in range(FOLDS)]
+    held_out = np.zeros(len(samples))
+    for fold in folds:
+        train = np.ones(len(samples), dtype=bool)
+        train[fold] = False
+        mean, scale = standardise(x[train])
+        weights, bias = fit_logistic((x[train] - mean) / scale, y[train])
+        held_out[fold] = predict(x[fold], mean, scale, weights, bias)
+    raw = held_out * np.array([coverage(s.features.unknown) for s in samples])
+    # Platt scaling, fitted on the cross-validated products; its own figures come from
+    # cross-fitting it in turn, so the Brier score and the table are on unseen data.
+    logits = _logit(raw)[:, None]
+    calibrated = np.zeros(len(samples))
+    for fold in folds:
+        train = np.ones(len(samples), dtype=bool)
+        train[fold] = False
+        (slope,), intercept = fit_logistic(logits[train], y[train], l2=0.0)
+        calibrated[fold] = predict(
+            logits[fold], np.zeros(1), np.ones(1), np.array([slope]), intercept
+        )
+    (slope,), intercept = fit_logistic(logits, y, l2=0.0)
+    held_out = predict(logits, np.zeros(1), np.ones(1), np.array([slope]), intercept)
+    answer = _answer_threshold(samples, held_out, faq, out_of_scope)
+    suggest = _suggest_threshold(samples, held_out, answer)
+    mean, scale = standardise(x)
+    weights, bias = fit_logistic((x - mean) / scale, y)
+    brier = float(np.mean((calibrated - y) ** 2))
+    table = reliability(calibrated, y)
+    figures = _figures(samples, held_out, answer, faq, out_of_scope)
+    report = {
+        "fitted_on": len(samples),
+        "brier_cross_validated": round(brier, 4),
+        "reliability_cross_validated": table,
+        **{k: round(v, 4) for k, v in figures.items()},
+    }
+    model = Model(
+        name=name,
+        features=tuple(features),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        weights=tuple(float(v) for v in weights),
+        bias=bias,
+        answer=answer,
+        suggest=suggest,
+        blend=blend,
+        report=report,
+        slope=float(slope),
+        intercept=float(intercept),
+    )
+    return Fit(model, brier, table, figures)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
+
+
+def _answer_threshold(
+    samples: Sequence[Sample], p: np.ndarray, faq: int, out_of_scope: int
+) -> float:
+    for t in sorted(set(np.round(p, 4).tolist())):
+        answered = p >= t
+        wrong, leaked = _errors(samples, answered)
+        if wrong <= MAX_WRONG * faq and leaked <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope:
+            return float(t)
+    return 1.0
+
+
+def _errors(samples: Sequence[Sample], answered: Iterable[bool]) -> tuple[int, int]:
+    """Wrong answers to FAQ questions, and answers to out-of-scope questions."""
+    wrong = leaked = 0
+    for sample, yes in zip(samples, answered, strict=True):
+        wrong += bool(yes and sample.kind == "faq" and not sample.correct)
+        leaked += bool(yes and sample.kind == "out_of_scope")
+    return wrong, leaked
+
+
+def _suggest_threshold(samples: Sequence[Sample], p: np.ndarray, answer: float) -> float:
+    """Going down from the answer threshold, the lowest probability at which the last
+    ``SUGGESTION_WINDOW`` messages still held the right entry among the three offered
+    at least ``MIN_SUGGESTION_HIT`` of the time."""
+    below = sorted(
+        ((float(q), s.in_top3) for s, q in zip(samples, p, strict=True) if q < answer),
+        reverse=True,
+    )
+    threshold = answer
+    for end in range(len(below)):
+        window = below[max(0, end - SUGGESTION_WINDOW + 1) : end + 1]
+        if len(window) == SUGGESTION_WINDOW and sum(
+            h for _, h in window
+        ) < MIN_SUGGESTION_HIT * len(window):
+            break
+        threshold = below[end][0]
+    return threshold
+
+
+def _figures(
+    samples: Sequence[Sample], p: np.ndarray, answer: float, faq: int, out_of_scope: int
+) -> dict[str, float]:
+    answered = p >= answer
+    right = sum(1 for s, a in zip(samples, answered, strict=True) if a and s.correct)
+    wrong, leaked = _errors(samples, answered)
+    return {
+        "accuracy_cross_validated": right / max(1, faq),
+        "wrong_cross_validated": wrong / max(1, faq),
+        "refusal_cross_validated": 1 - leaked / max(1, out_of_scope),
+    }
+
+
+def calibrate(
+    engine: FaqEngine, cases: Sequence[Mapping[str, Any]], blend: float = DEFAULT_BLEND
+) -> dict[str, Fit]:
+    """Fit the words-only model and, when ``engine`` has an encoder, the semantic one."""
+    fits = {}
+    placeholder = replace(engine.model, blend=blend)
+    engine.model = placeholder
+    samples, faq, out_of_scope = collect(engine, cases)
+    if engine.semantic is not None:
+        name = engine.semantic.encoder.name
+        fits[name] = fit(name, samples, faq, out_of_scope, FEATURES, blend)
+    semantic, engine.semantic = engine.semantic, None
+    try:
+        samples, faq, out_of_scope = collect(engine, cases)
+        fits[LEXICAL] = fit(LEXICAL, samples, faq, out_of_scope, LEXICAL_FEATURES, 0.0)
+    finally:
+        engine.semantic = semantic
+    return fits
