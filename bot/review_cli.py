@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.charts import stats_chart
 from bot.export import write_csv, write_jsonl
 from bot.settings import Settings
 from bot.storage import ExportRow, OutcomeCounts, QuestionRecord, ReviewStatus, Stats, Store
@@ -322,9 +323,22 @@ def print_stats(stats: Stats, engine: FaqEngine, days: int, out: TextIO) -> None
 
 
 async def review_stats(args: argparse.Namespace, store: Store) -> int:
-    """Print answered, suggested and unanswered shares, top entries and feedback."""
-    stats = await store.stats(since=datetime.now(UTC) - timedelta(days=args.days))
+    """Print answered, suggested and unanswered shares, top entries and feedback; with
+    ``--plot``, also draw the chart /stats sends."""
+    since = datetime.now(UTC) - timedelta(days=args.days)
+    stats = await store.stats(since=since)
     print_stats(stats, _engine(), args.days, sys.stdout)
+    if args.plot is not None:
+        daily = await store.daily_outcomes(since=since, until=stats.until)
+        first, last = stats.outcomes_since.date(), stats.until.date()
+        title = f"Last {args.days} day(s): {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)"
+        # Drawn here, not in a child process as the bot does: this process ends anyway.
+        png = await asyncio.to_thread(stats_chart, daily, first=first, last=last, title=title)
+        try:
+            args.plot.write_bytes(png)
+        except OSError as exc:
+            raise _fail(f"cannot write {args.plot}: {exc.strerror or exc}") from exc
+        print(f"chart written to {args.plot} ({len(png):,} bytes)", file=sys.stderr)
     return 0
 
 
@@ -426,6 +440,9 @@ def add_review_parser(sub: Any) -> None:
     p.add_argument("--output", default="-", metavar="FILE", help="a file, or - for stdout")
     p = action("stats", review_stats, "answer rates, top entries and feedback")
     p.add_argument("--days", type=_days, default=30, metavar="N")
+    p.add_argument(
+        "--plot", type=Path, metavar="FILE.png", help="also write the /stats chart as a PNG"
+    )
     p = action("purge", review_purge, "delete records older than the retention period")
     p.add_argument("--days", type=_days, metavar="N", help="default SKINFAQ_RETENTION_DAYS")
 

@@ -4,13 +4,17 @@ A source is a plain-text document kept under ``faq/data/sources/`` with its
 metadata in ``faq/data/sources.yaml``. Citations quote sources; a quote counts
 only if it occurs in the document once whitespace and typographic quotes are
 normalised, so a tampered or paraphrased quote is caught at load time.
+
+Each source also has a short label per language (``short``), which answers print in
+their sources line instead of the full title; the full title and the quotes stay one
+tap away.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,7 @@ import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 LANGS = ("en", "id")
+MAX_SHORT_LABEL = 28  # characters: a sources line of three labels stays one short line
 
 _QUOTE_MAP = str.maketrans(
     {
@@ -64,6 +69,12 @@ class Source:
     file: str
     text: str
     references: tuple[str, ...] = ()
+    # By language; kept out of the hash (a dict is not hashable) but not out of equality.
+    short: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def label(self, lang: str) -> str:
+        """The short label in ``lang`` (the title for a source built without labels)."""
+        return self.short.get(lang) or self.title
 
     def contains(self, quote: str) -> bool:
         """Whether ``quote`` occurs in the document (whitespace and quotes normalised)."""
@@ -76,6 +87,31 @@ def _require_str(raw: Mapping[str, Any], key: str, file: Path, entry: str | None
     if not isinstance(value, str) or not value.strip():
         raise DataError(file, f"field {key!r} must be a non-empty string", entry=entry)
     return value.strip()
+
+
+def _short_labels(raw: Mapping[str, Any], file: Path, entry: str) -> dict[str, str]:
+    """The ``short`` mapping: a non-empty label of at most MAX_SHORT_LABEL per language."""
+    value = raw.get("short")
+    if not isinstance(value, dict):
+        raise DataError(file, f"field 'short' must map each of {LANGS} to a label", entry=entry)
+    unknown = sorted(str(k) for k in value if k not in LANGS)
+    if unknown:
+        raise DataError(file, f"field 'short' has unknown languages {unknown}", entry=entry)
+    labels: dict[str, str] = {}
+    for lang in LANGS:
+        label = value.get(lang)
+        if not isinstance(label, str) or not label.strip():
+            raise DataError(file, f"field 'short' needs a non-empty {lang!r} label", entry=entry)
+        label = " ".join(label.split())
+        if len(label) > MAX_SHORT_LABEL:
+            raise DataError(
+                file,
+                f"short {lang!r} label {label!r} has {len(label)} characters, "
+                f"at most {MAX_SHORT_LABEL}",
+                entry=entry,
+            )
+        labels[lang] = label
+    return labels
 
 
 def load_sources(data_dir: Path = DATA_DIR) -> dict[str, Source]:
@@ -115,5 +151,18 @@ def load_sources(data_dir: Path = DATA_DIR) -> dict[str, Source]:
             file=file_name,
             text=text,
             references=tuple(references),
+            short=_short_labels(item, meta_file, source_id),
         )
+    for lang in LANGS:
+        seen: dict[str, str] = {}
+        for source in sources.values():
+            label = source.short[lang].casefold()
+            if label in seen:
+                raise DataError(
+                    meta_file,
+                    f"short {lang!r} label {source.short[lang]!r} is also the label of "
+                    f"{seen[label]!r}: a reader could not tell them apart",
+                    entry=source.id,
+                )
+            seen[label] = source.id
     return sources

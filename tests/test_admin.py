@@ -1,4 +1,5 @@
-"""Admin review in Telegram: gating, /review and its buttons, /stats and /export.
+"""Admin review in Telegram: gating, /review and its buttons, /stats (chart and text) and
+/export.
 
 Each test drives the real PTB ``Application`` with ``process_update`` against the fake Bot
 API (which rejects bad HTML and callback_data over 64 bytes), with its own database and an
@@ -14,7 +15,7 @@ import io
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,17 @@ import pytest
 from babel.dates import format_date
 from telegram import Update
 
+from bot import charts
 from bot.app import build_application
 from bot.context import BotApplication, BotContext
 from bot.export import COLUMNS
 from bot.handlers import admin
+from bot.handlers.admin.reports import caption_fits
 from bot.settings import Settings
 from bot.storage import OutcomeStatus, ReviewStatus, Store
 from faq.engine import FaqEngine
 from tests.fakebotapi import Call, FakeBotAPI
+from tests.png import decode, has_colour, png_size
 
 ADMIN = 777
 OTHER = 555
@@ -188,6 +192,7 @@ async def test_non_admin_reaches_no_admin_command(
     for text in ("review", "stats", "stats 7", "stats abc", "export", "export 30", "review 2"):
         calls = await command(app, api, text, user_id=OTHER)
         assert [(c.method, c.params.get("text")) for c in calls] == expected, text
+        assert not api.calls("sendPhoto"), text  # no chart for anyone but an admin
 
 
 async def test_admin_commands_in_a_group_chat_are_not_admin_commands(
@@ -199,6 +204,7 @@ async def test_admin_commands_in_a_group_chat_are_not_admin_commands(
         for text in ("review", "stats", "export"):
             calls = await command(app, api, text, **options)
             assert [(c.method, c.params.get("text")) for c in calls] == expected
+            assert not api.calls("sendPhoto")
 
 
 async def test_forged_admin_buttons_from_a_non_admin_change_nothing(
@@ -466,12 +472,24 @@ async def seed_stats(store: Store, clock: Clock) -> None:
     clock.now = real_now
 
 
+def stats_photo(calls: list[Call]) -> tuple[bytes, str]:
+    """The chart and the statistics text of a /stats reply, whether the text came as the
+    photo's caption or in a message after it."""
+    assert calls and calls[0].method == "sendPhoto", [c.method for c in calls]
+    assert calls[0].content_type == "multipart/form-data"  # uploaded, not a file_id or URL
+    photo = calls[0].files["photo"].data
+    if len(calls) == 1:
+        return photo, calls[0].params["caption"]
+    [_, message] = calls
+    assert message.method == "sendMessage"
+    return photo, message.params["text"]
+
+
 async def test_stats_counts_and_shares_in_english(
     app: BotApplication, api: FakeBotAPI, store: Store, clock: Clock, engine: FaqEngine
 ) -> None:
     await seed_stats(store, clock)
-    [call] = await command(app, api, "stats")
-    text = call.params["text"]
+    _, text = stats_photo(await command(app, api, "stats"))
     what, goes_away, appearance = (
         engine.tree.entries[e].question["en"]
         for e in ("what-is-milia", "does-it-go-away", "appearance")
@@ -491,9 +509,9 @@ async def test_stats_counts_and_shares_in_english(
     assert f"1. {what} — 👍 2 · 👎 1 (67%)\n2. {goes_away} — 👍 0 · 👎 1 (0%)" in text
     assert appearance not in text  # its answers are older than 30 days
 
-    [call] = await command(app, api, "stats 60")
-    assert "Questions asked: 13" in call.params["text"]
-    assert f"1. {appearance} — 5" in call.params["text"]
+    _, text = stats_photo(await command(app, api, "stats 60"))
+    assert "Questions asked: 13" in text
+    assert f"1. {appearance} — 5" in text
 
 
 async def test_stats_in_indonesian_formats_numbers_and_dates_per_locale(
@@ -501,11 +519,102 @@ async def test_stats_in_indonesian_formats_numbers_and_dates_per_locale(
 ) -> None:
     await seed_stats(store, clock)
     await store.set_user_lang(ADMIN, "id")
-    [call] = await command(app, api, "stats")
-    text = call.params["text"]
+    _, text = stats_photo(await command(app, api, "stats"))
     since = (datetime.now(UTC) - timedelta(days=30)).date()
     assert format_date(since, format="long", locale="id") in text
     assert "4 (50,0%)" in text and "1 (12,5%)" in text
+
+
+async def test_admin_gets_the_chart_with_the_figures_as_its_caption(
+    app: BotApplication, api: FakeBotAPI, store: Store, clock: Clock
+) -> None:
+    await seed_stats(store, clock)
+    calls = await command(app, api, "stats")
+    assert [c.method for c in calls] == ["sendPhoto"]  # the text fits in the caption
+    photo, caption = stats_photo(calls)
+    assert caption.startswith("<b>Statistics, last 30 days</b>")
+    assert "Questions asked: 8" in caption
+    width, height = png_size(photo)
+    assert width == charts.WIDTH_PX and height > width / 2
+    pixels = decode(photo)
+    for status, colour in charts.OUTCOMES:  # every outcome of the seed shows as a bar
+        assert has_colour(pixels, colour), status
+
+
+async def test_a_long_summary_follows_the_chart_in_its_own_message(
+    app: BotApplication, api: FakeBotAPI, store: Store, clock: Clock
+) -> None:
+    await seed_stats(store, clock)
+    for i in range(12):  # ten long unanswered questions push the text past 1024 characters
+        await store.log_question(
+            user_id=100 + i, text=f"question number {i} " + "about milia " * 8,
+            group_key=f"long-{i}", lang="en", chat_type="private", status="unanswered",
+        )  # fmt: skip
+    calls = await command(app, api, "stats")
+    assert [c.method for c in calls] == ["sendPhoto", "sendMessage"]
+    assert calls[0].params["caption"] == "<b>Statistics, last 30 days</b>"
+    photo, text = stats_photo(calls)
+    assert len(text) > 1024 and "Questions asked: 8" in text
+    assert not caption_fits(text)
+    decode(photo)
+
+
+async def test_an_empty_period_gives_a_chart_that_says_so(
+    app: BotApplication, api: FakeBotAPI
+) -> None:
+    photo, caption = stats_photo(await command(app, api, "stats 7"))
+    assert "No questions in this period." in caption
+    pixels = decode(photo)
+    colours = dict(charts.OUTCOMES)
+    assert not has_colour(pixels, colours["answered"], at_least=1)  # no bars at all
+
+
+async def test_the_chart_is_in_the_admins_language(
+    app: BotApplication,
+    api: FakeBotAPI,
+    store: Store,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await seed_stats(store, clock)
+    await store.set_user_lang(ADMIN, "id")
+    drawn: list[charts.ChartLabels] = []
+    real_draw = charts.draw
+
+    async def spy(*args: Any, labels: charts.ChartLabels, **kwargs: Any) -> bytes:
+        drawn.append(labels)
+        return await real_draw(*args, labels=labels, **kwargs)
+
+    monkeypatch.setattr(charts, "draw", spy)
+    stats_photo(await command(app, api, "stats"))
+    [labels] = drawn
+    assert (labels.answered, labels.share) == ("Terjawab", "Persentase terjawab")
+    assert labels.language("en") == "Inggris" and labels.day(date(2025, 5, 27)) == "27 Mei"
+    assert labels.number(1465) == "1.465"
+
+
+async def test_the_figures_still_come_when_the_chart_fails(
+    app: BotApplication,
+    api: FakeBotAPI,
+    store: Store,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A request the chart process cannot read: it exits 1 with a traceback.
+    monkeypatch.setattr(charts, "encode_request", lambda *args, **kwargs: b"{not json")
+    await seed_stats(store, clock)
+    [call] = await command(app, api, "stats")
+    assert call.method == "sendMessage" and "Questions asked: 8" in call.params["text"]
+    assert "cannot draw the /stats chart" in caplog.text
+    assert "the chart process failed (exit 1): json.decoder.JSONDecodeError" in caplog.text
+
+
+def test_caption_fits_counts_what_telegram_counts() -> None:
+    # Tags and entities do not count; characters outside the BMP count twice (UTF-16).
+    assert caption_fits("<b>" + "a" * 1020 + "</b>&amp;&lt;")
+    assert not caption_fits("a" * 1025)
+    assert caption_fits("👋" * 512) and not caption_fits("👋" * 513)
 
 
 @pytest.mark.parametrize("args", ["abc", "0", "1 2", "99999", "-3", "7.5"])

@@ -104,12 +104,25 @@ async def test_help_and_unknown_command(bot: BotHarness) -> None:
     assert unknown["text"] == "I don't know that command. Send /help."
 
 
-async def test_about_lists_sources_and_publishers(bot: BotHarness) -> None:
+async def test_about_lists_sources_and_says_once_which_name_no_publisher(
+    bot: BotHarness,
+) -> None:
+    sources = bot.services.engine.tree.sources.values()
+    unnamed = [s for s in sources if not s.publisher]
+    assert len(unnamed) >= 2, "the data has sources without a publisher"
     [reply] = await bot.command("about", language_code="en")
-    for source in bot.services.engine.tree.sources.values():
-        assert f"{source.title} ({source.publisher or 'publisher not named'})" in reply["text"]
+    text = reply["text"]
+    for source in sources:
+        line = f"• {source.short['en']} — {source.title}"
+        assert (line + (f" ({source.publisher})" if source.publisher else "\n")) in text
+    labels = ", ".join(s.short["en"] for s in unnamed[:-1]) + f", and {unnamed[-1].short['en']}"
+    assert f"These sources do not name their publisher: {labels}." in text
+    assert "publisher not named" not in text
     [reply] = await bot.command("about", language_code="id")
-    assert "(penerbit tidak disebutkan)" in reply["text"]
+    text = reply["text"]
+    assert all(f"• {s.short['id']} — {s.title}" in text for s in sources)
+    assert text.count("tidak menyebutkan penerbitnya") == 1
+    assert all(text.count(s.short["id"]) == 2 for s in unnamed)  # its line, and the note
 
 
 async def test_privacy_says_what_is_stored_and_for_how_long(bot: BotHarness) -> None:

@@ -16,6 +16,7 @@ from bot.render import (
     render_result,
     render_sources,
     render_topic,
+    sources_line,
     without_feedback,
 )
 from faq.engine import FaqEngine
@@ -77,8 +78,8 @@ def test_every_entry_renders_valid_html_within_limits(engine: FaqEngine, lang: s
             assert len(reply.text) <= MAX_TEXT
             assert text.startswith(result.question or "")
             assert "[1]" in text
-            sources_line = engine.composer.sources_line(result.citations, lang)
-            assert f"\n\n{engine.composer.reply('sources', lang)}: {sources_line}\n\n" in text
+            line = sources_line(result.citations, engine.tree, lang)
+            assert f"\n\n{engine.composer.reply('sources', lang)}: {line}\n\n" in text
             assert text.endswith(" ".join(result.notices))
             kinds = [cb.parse(str(b.callback_data), engine.tree) for b in buttons(reply.markup)]
             assert cb.SourcesPick(lang, entry_id) in kinds
@@ -94,7 +95,7 @@ def test_every_entry_renders_valid_html_within_limits(engine: FaqEngine, lang: s
             assert citation.quote in plain(sources.text)
 
 
-def test_publisher_not_named_is_said_plainly(engine: FaqEngine) -> None:
+def test_publisher_not_named_is_said_plainly_in_the_sources_view(engine: FaqEngine) -> None:
     unnamed = [s for s in engine.tree.sources.values() if s.publisher is None]
     assert unnamed, "the data has a source without publisher"
     entry_id = next(
@@ -103,7 +104,7 @@ def test_publisher_not_named_is_said_plainly(engine: FaqEngine) -> None:
         if any(c.source.publisher is None for c in e.citations)
     )
     for lang in LANGS:
-        text = plain(render_result(engine.answer_entry(entry_id, lang), engine).text)
+        text = plain(render_sources(engine.answer_entry(entry_id, lang), engine).text)
         assert f"({engine.composer.reply('publisher_unknown', lang)})" in text
 
 

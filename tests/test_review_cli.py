@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.charts import OUTCOMES
 from bot.cli import main
 from bot.export import COLUMNS
 from bot.storage import Store
 from faq.engine import FaqEngine
+from tests.png import decode, has_colour, png_size
 
 KEY = "cli-test-key"
 PIMPLE = "kenapa milia saya tidak hilang hilang"
@@ -264,6 +266,25 @@ def test_stats_prints_a_table(seeded: dict[str, int], capsys: pytest.CaptureFixt
     assert answered.split() == ["answered", "50.0%", "50.0%"]
     assert "2  what-is-milia" in out
     assert "1 / 0" in out and "100.0%" in out  # feedback on what-is-milia
+
+
+def test_stats_plot_writes_the_chart(
+    seeded: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "stats.png"
+    code, out, err = run(capsys, "review", "stats", "--days", "7", "--plot", str(target))
+    assert code == 0
+    assert out.startswith("Last 7 day(s): ")  # the table is still printed
+    png = target.read_bytes()
+    assert f"chart written to {target} ({len(png):,} bytes)" in err
+    assert png_size(png)[0] == 1000
+    pixels = decode(png)
+    colours = dict(OUTCOMES)
+    for status in ("answered", "suggest", "unanswered"):  # the seed's outcomes
+        assert has_colour(pixels, colours[status]), status
+
+    code, _, err = run(capsys, "review", "stats", "--plot", str(tmp_path / "no" / "dir.png"))
+    assert code == 1 and "cannot write" in err and "dir.png" in err
 
 
 def test_purge_deletes_old_records(

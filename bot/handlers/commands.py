@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.common import is_private, reply, update_lang
 from bot.i18n import N_, texts
 from bot.render import Block, Reply, fit, render_menu, topic_rows
+from faq.tree import FaqTree
 
 # The command menu, in the order Telegram shows it; descriptions are translated per language.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -99,10 +101,7 @@ async def on_about(update: Update, context: BotContext) -> None:
     _ = texts(lang).gettext
     engine = context.services.engine
     composer = engine.composer
-    sources = "\n".join(
-        f"• {s.title} ({composer.publisher(s.publisher, lang)})"
-        for s in engine.tree.sources.values()
-    )
+    sources = about_sources(engine.tree, lang)
     blocks: list[Block] = [
         [
             (
@@ -118,6 +117,25 @@ async def on_about(update: Update, context: BotContext) -> None:
         [("i", composer.notice("disclaimer", lang))],
     ]
     await reply(update, Reply(fit(blocks)))
+
+
+def about_sources(tree: FaqTree, lang: str) -> str:
+    """Every source by the label answers cite it with, its title and publisher; then, once,
+    which sources do not name their publisher."""
+    tr = texts(lang)
+    lines = [
+        f"• {s.label(lang)} — {s.title}" + (f" ({s.publisher})" if s.publisher else "")
+        for s in tree.sources.values()
+    ]
+    unnamed = [s.label(lang) for s in tree.sources.values() if not s.publisher]
+    if unnamed:
+        note = tr.ngettext(
+            "This source does not name its publisher: {sources}.",
+            "These sources do not name their publisher: {sources}.",
+            len(unnamed),
+        )
+        lines += ["", note.format(sources=format_list(unnamed, locale=lang))]
+    return "\n".join(lines)
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:

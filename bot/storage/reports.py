@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import get_args
 
 from bot.storage.core import StoreCore
@@ -88,6 +88,29 @@ class ReportQueries(StoreCore):
             feedback=tuple(FeedbackSummary(r[0], r[1], r[2]) for r in feedback_rows),
             picks=tuple(EntryCount(r[0], r[1]) for r in pick_rows),
         )  # fmt: skip
+
+    async def daily_outcomes(
+        self, *, since: datetime, until: datetime | None = None
+    ) -> dict[date, dict[str, OutcomeCounts]]:
+        """Outcome counts per UTC day and language in [since, until), oldest day first.
+
+        The days are those :meth:`stats` counts (from the midnight before ``since``); a day
+        without any outcome is left out.
+        """
+        await self.flush_outcomes()
+        lo, hi = _ts(since), _FOREVER if until is None else _ts(until)
+        rows = await self._rows(
+            "SELECT day, lang, status, SUM(n) AS n FROM outcome_counts"
+            " WHERE day >= ? AND day < ? GROUP BY day, lang, status ORDER BY day, lang",
+            (_day(lo), hi),
+        )
+        raw: dict[date, dict[str, dict[str, int]]] = {}
+        for r in rows:
+            raw.setdefault(_dt(r["day"]).date(), {}).setdefault(r["lang"], {})[r["status"]] = r["n"]
+        return {
+            day: {lang: OutcomeCounts(**counts) for lang, counts in langs.items()}
+            for day, langs in raw.items()
+        }
 
     async def export_rows(
         self, *, since: datetime, until: datetime | None = None, page_size: int = 500

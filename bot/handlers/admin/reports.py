@@ -1,4 +1,5 @@
-"""``/stats`` and ``/export``: figures of the last days as a message, or all rows as CSV.
+"""``/stats`` and ``/export``: figures of the last days as a chart and a message, or all
+rows as CSV.
 
 Both take an optional ``[days]`` argument (default 30, at most about ten years) and
 answer anything else with a usage line.
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 from datetime import UTC, datetime, timedelta
-from html import escape
+from html import escape, unescape
 from typing import Final
 
 from babel.numbers import format_percent
 from telegram import Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import MessageLimit, ParseMode
 
+from bot import charts
+from bot.charts import ChartLabels
 from bot.context import BotContext, Services
 from bot.export import write_csv
 from bot.handlers.admin.access import _texts, admin_services
@@ -25,9 +29,12 @@ from bot.i18n import Texts
 from bot.storage import ExportRow, FeedbackSummary, Stats
 from faq.engine import FaqEngine
 
+logger = logging.getLogger(__name__)
+
 TOP: Final = 10
 DEFAULT_DAYS: Final = 30
 MAX_DAYS: Final = 3650
+_TAG: Final = re.compile(r"<[^>]*>")
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -41,13 +48,17 @@ def _helpful_share(tr: Texts, f: FeedbackSummary) -> str:
     return _percent(tr, f.helpful, f.helpful + f.not_helpful, "#,##0%")
 
 
+def _heading(tr: Texts, days: int) -> str:
+    heading = tr.ngettext("Statistics, last {days} day", "Statistics, last {days} days", days)
+    return heading.format(days=tr.number(days))
+
+
 def render_stats(stats: Stats, days: int, tr: Texts, engine: FaqEngine) -> str:
     """The statistics message: shares per outcome and language, top lists, feedback."""
     _ = tr.gettext
     total = stats.totals.total
     period = f"{tr.date(stats.since)} – {tr.date(stats.until)}"
-    heading = tr.ngettext("Statistics, last {days} day", "Statistics, last {days} days", days)
-    lines = [f"<b>{escape(heading.format(days=tr.number(days)))}</b>", escape(period), ""]
+    lines = [f"<b>{escape(_heading(tr, days))}</b>", escape(period), ""]
     shares = (
         ("✅", _("Answered"), "answered"),
         ("💬", _("Suggested"), "suggest"),
@@ -97,6 +108,32 @@ def render_stats(stats: Stats, days: int, tr: Texts, engine: FaqEngine) -> str:
     return "\n".join(lines)
 
 
+def chart_labels(tr: Texts) -> ChartLabels:
+    """The words of the /stats chart in the admin's language (dates and shares too)."""
+    _ = tr.gettext
+    return ChartLabels(
+        answered=_("Answered"),
+        suggest=_("Suggested"),
+        unanswered=_("Unanswered"),
+        smalltalk=_("Small talk"),
+        share=_("Share answered"),
+        questions=_("Questions"),
+        per_day=_("Questions per day"),
+        per_week=_("Questions per week"),
+        per_month=_("Questions per month"),
+        by_language=_("By language"),
+        empty=_("No questions in this period."),
+        locale=tr.lang,
+    )
+
+
+def caption_fits(html_text: str) -> bool:
+    """Whether ``html_text`` fits in a photo caption, counted as Telegram does: the text
+    left after parsing the tags, in UTF-16 code units."""
+    visible = unescape(_TAG.sub("", html_text))
+    return len(visible.encode("utf-16-le")) // 2 <= MessageLimit.CAPTION_LENGTH
+
+
 # -- commands -------------------------------------------------------------------------------
 
 
@@ -133,14 +170,32 @@ async def _usage(message: Message, tr: Texts, command: str) -> None:
 
 
 async def stats(update: Update, context: BotContext) -> None:
-    """Send answer rates per language, top entries and groups, and feedback."""
+    """Send the chart of the period with answer rates per language, top entries and groups,
+    and feedback: as its caption if they fit, else in a message after it."""
     if (request := await _days_request(update, context, "stats")) is None:
         return
     services, message, tr, days = request
     since = datetime.now(UTC) - timedelta(days=days)
     result = await services.store.stats(since=since, top=TOP)
+    daily = await services.store.daily_outcomes(since=since, until=result.until)
     text = render_stats(result, days, tr, services.engine)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+    try:
+        chart = await charts.draw(
+            daily, first=result.outcomes_since.date(), last=result.until.date(),
+            title=_heading(tr, days), labels=chart_labels(tr),
+        )  # fmt: skip
+    except charts.ChartError as exc:
+        # The figures matter more than their picture: send them alone.
+        logger.error("cannot draw the /stats chart, sending the figures alone: %s", exc)
+        chart = None
+    if chart is None:
+        await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+    elif caption_fits(text):
+        await message.reply_photo(chart, caption=text, parse_mode=ParseMode.HTML)
+    else:
+        heading = f"<b>{escape(_heading(tr, days))}</b>"
+        await message.reply_photo(chart, caption=heading, parse_mode=ParseMode.HTML)
+        await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
 
 
 def _csv_bytes(rows: list[ExportRow]) -> tuple[bytes, int]:
