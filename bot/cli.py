@@ -128,7 +128,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_embed(args: argparse.Namespace) -> int:
     """Embed the tree's phrasings once and ship the vectors (start-up then embeds none)."""
-    from faq.semantic import CACHE_FILE, default_encoder, write_cache
+    from faq.semantic import default_encoder, write_cache
+    from faq.sources import PHRASING_VECTORS
 
     encoder = default_encoder()
     if encoder is None:
@@ -138,8 +139,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
         return 1
     engine = FaqEngine.load(args.data_dir, encoder=None)
     texts = [t for ts in engine._phrasing_texts().values() for t in ts]
-    count = write_cache(args.data_dir / CACHE_FILE, encoder, texts)
-    print(f"embedded {count} phrasings with {encoder.name} into {args.data_dir / CACHE_FILE}")
+    count = write_cache(args.data_dir / PHRASING_VECTORS, encoder, texts)
+    print(f"embedded {count} phrasings with {encoder.name} into {args.data_dir / PHRASING_VECTORS}")
     return 0
 
 

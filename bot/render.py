@@ -23,7 +23,7 @@ from telegram._utils.types import JSONDict
 
 from bot import callbacks as cb
 from bot.i18n import texts
-from faq.answer import CitationView, Result
+from faq.answer import Result
 from faq.engine import FaqEngine
 from faq.tree import FaqTree
 
@@ -175,27 +175,6 @@ def _body(result: Result) -> str:
     return result.text.removeprefix(_lead(result)).lstrip("\n")
 
 
-def sources_line(citations: Sequence[CitationView], tree: FaqTree, lang: str) -> str:
-    """Each cited document once, by its short label, after every number that points at it.
-
-    Titles and publishers are left to /about and the Sources button: in full they made the
-    line about as long as the answer.
-    """
-    numbers: dict[str, list[int]] = {}
-    titles: dict[str, str] = {}
-    for citation in citations:
-        numbers.setdefault(citation.source_id, []).append(citation.number)
-        titles.setdefault(citation.source_id, citation.title)
-    labels = {
-        source_id: source.label(lang) if (source := tree.sources.get(source_id)) else title
-        for source_id, title in titles.items()
-    }
-    return "; ".join(
-        "".join(f"[{n}]" for n in marks) + f" {labels[source_id]}"
-        for source_id, marks in numbers.items()
-    )
-
-
 def render_result(
     result: Result, engine: FaqEngine, *, question_id: int | None = None, from_menu: bool = False
 ) -> Reply:
@@ -209,7 +188,7 @@ def render_result(
     blocks = _warning(result)
     markup: InlineKeyboardMarkup
     if result.status == "answered" and result.entry_id is not None:
-        sources = sources_line(result.citations, engine.tree, lang)
+        sources = engine.composer.sources_line(result.citations, lang)
         blocks += [
             [("b", result.question or ""), (None, f"\n{result.answer or ''}")],
             [(None, f"{composer.reply('sources', lang)}: {sources}")],

@@ -151,16 +151,18 @@ class Composer:
         return publisher or self.reply("publisher_unknown", lang)
 
     def sources_line(self, citations: Sequence[CitationView], lang: str) -> str:
-        """Each cited document once, with the markers that point at it."""
+        """Each cited document once, by its short label, after every number that points at
+        it. Titles and publishers are left to the full list of sources: in full they made
+        the line about as long as the answer."""
         numbers: dict[str, list[int]] = {}
-        by_id: dict[str, CitationView] = {}
+        labels: dict[str, str] = {}
         for citation in citations:
             numbers.setdefault(citation.source_id, []).append(citation.number)
-            by_id.setdefault(citation.source_id, citation)
+            source = self.tree.sources.get(citation.source_id)
+            labels.setdefault(citation.source_id, source.label(lang) if source else citation.title)
         return "; ".join(
-            "".join(f"[{n}]" for n in numbers[source_id])
-            + f" {c.title} ({self.publisher(c.publisher, lang)})"
-            for source_id, c in by_id.items()
+            "".join(f"[{n}]" for n in marks) + f" {labels[source_id]}"
+            for source_id, marks in numbers.items()
         )
 
     # -- results -----------------------------------------------------------------------

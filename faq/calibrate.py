@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from faq.confidence import (
     FEATURES,
@@ -25,10 +26,6 @@ from faq.confidence import (
     Features,
     Model,
     coverage,
-    fit_logistic,
-    predict,
-    reliability,
-    standardise,
 )
 from faq.engine import FaqEngine
 
@@ -39,6 +36,59 @@ MAX_ANSWERED_OUT_OF_SCOPE = 0.10
 MIN_SUGGESTION_HIT = 0.5
 SUGGESTION_WINDOW = 20
 DEFAULT_BLEND = 2.0
+
+
+Matrix = npt.NDArray[np.float64]
+
+
+def fit_logistic(x: Matrix, y: Matrix, l2: float = 1.0) -> tuple[Matrix, float]:
+    """Weights and bias of an L2-regularised logistic regression (Newton's method) on
+    standardised ``x``."""
+    n, d = x.shape
+    design = np.hstack([x, np.ones((n, 1))])
+    beta = np.zeros(d + 1)
+    penalty = np.eye(d + 1) * l2
+    penalty[d, d] = 0.0  # the bias is not shrunk
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
+        gradient = design.T @ (p - y) + penalty @ beta
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta[:d], float(beta[d])
+
+
+def standardise(x: Matrix) -> tuple[Matrix, Matrix]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def predict(x: Matrix, mean: Matrix, scale: Matrix, weights: Matrix, bias: float) -> Matrix:
+    """The regression's probabilities, before the coverage factor."""
+    z = ((x - mean) / scale) @ weights + bias
+    return np.asarray(1 / (1 + np.exp(-np.clip(z, -30, 30))), dtype=np.float64)
+
+
+def reliability(p: Matrix, y: Matrix, bins: int = 5) -> list[dict[str, Any]]:
+    """Per probability bin: how many, the mean predicted probability, the observed rate."""
+    rows = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        mask = (p >= lo) & ((p < hi) | (b == bins - 1))
+        if mask.any():
+            rows.append(
+                {
+                    "bin": f"{lo:.1f}-{hi:.1f}",
+                    "n": int(mask.sum()),
+                    "predicted": round(float(p[mask].mean()), 3),
+                    "observed": round(float(y[mask].mean()), 3),
+                }
+            )
+    return rows
 
 
 @dataclass

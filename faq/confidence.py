@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import yaml
 
 from faq.sources import DATA_DIR, DataError
@@ -169,57 +167,3 @@ def rescale(p: float, slope: float, intercept: float) -> float:
 def coverage(unknown: float) -> float:
     """The share of a message the tree can explain, from the share it cannot."""
     return max(0.0, 1.0 - unknown)
-
-
-# -- fitting ---------------------------------------------------------------------------
-Matrix = npt.NDArray[np.float64]
-
-
-def fit_logistic(x: Matrix, y: Matrix, l2: float = 1.0) -> tuple[Matrix, float]:
-    """Weights and bias of an L2-regularised logistic regression (Newton's method) on
-    standardised ``x``."""
-    n, d = x.shape
-    design = np.hstack([x, np.ones((n, 1))])
-    beta = np.zeros(d + 1)
-    penalty = np.eye(d + 1) * l2
-    penalty[d, d] = 0.0  # the bias is not shrunk
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
-        gradient = design.T @ (p - y) + penalty @ beta
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return beta[:d], float(beta[d])
-
-
-def standardise(x: Matrix) -> tuple[Matrix, Matrix]:
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    return mean, scale
-
-
-def predict(x: Matrix, mean: Matrix, scale: Matrix, weights: Matrix, bias: float) -> Matrix:
-    """The regression's probabilities, before the coverage factor."""
-    z = ((x - mean) / scale) @ weights + bias
-    return np.asarray(1 / (1 + np.exp(-np.clip(z, -30, 30))), dtype=np.float64)
-
-
-def reliability(p: Matrix, y: Matrix, bins: int = 5) -> list[dict[str, Any]]:
-    """Per probability bin: how many, the mean predicted probability, the observed rate."""
-    rows = []
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        mask = (p >= lo) & ((p < hi) | (b == bins - 1))
-        if mask.any():
-            rows.append(
-                {
-                    "bin": f"{lo:.1f}-{hi:.1f}",
-                    "n": int(mask.sum()),
-                    "predicted": round(float(p[mask].mean()), 3),
-                    "observed": round(float(y[mask].mean()), 3),
-                }
-            )
-    return rows

@@ -31,16 +31,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from faq.answer import Composer, Result, Suggestion
 from faq.confidence import LEXICAL, Features, Model, load_models
 from faq.safety import SafetyLevel, SafetyTriage, Triage
-from faq.semantic import CACHE_FILE, Encoder, SemanticIndex, default_encoder
 from faq.smalltalk import Smalltalk
-from faq.sources import DATA_DIR
+from faq.sources import DATA_DIR, PHRASING_VECTORS
 from faq.text import Analysis, Analyzer, Lexicon
 from faq.tree import FaqTree, load_tree
+
+if TYPE_CHECKING:  # numpy and the encoder load only when meaning is used
+    from faq.semantic import Encoder, SemanticIndex
 
 LANGS = ("en", "id")
 # Messages longer than this are matched on their start; a chat question is short,
@@ -276,7 +278,7 @@ class FaqEngine:
         composer: Composer,
         encoder: Encoder | None = None,
         models: Mapping[str, Model] | None = None,
-        cache: Path | None = DATA_DIR / CACHE_FILE,
+        cache: Path | None = DATA_DIR / PHRASING_VECTORS,
     ) -> None:
         self.tree = tree
         self.analyzer = analyzer
@@ -299,6 +301,8 @@ class FaqEngine:
         models = models if models is not None else load_models()
         # Meaning is used only with a model fitted for this very encoder.
         if encoder is not None and encoder.name in models:
+            from faq.semantic import SemanticIndex
+
             self.model = models[encoder.name]
             self.semantic: SemanticIndex | None = SemanticIndex(
                 encoder, self._phrasing_texts(), cache
@@ -320,6 +324,8 @@ class FaqEngine:
         """
         tree = load_tree(data_dir)
         if encoder == "default":
+            from faq.semantic import default_encoder
+
             encoder = default_encoder()
         return cls(
             tree,
@@ -327,7 +333,7 @@ class FaqEngine:
             Composer.load(tree, data_dir),
             encoder,
             load_models(data_dir),
-            data_dir / CACHE_FILE,
+            data_dir / PHRASING_VECTORS,
         )
 
     def _phrasing_texts(self) -> dict[str, list[str]]:

@@ -29,12 +29,11 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from faq.sources import DATA_DIR
+from faq.sources import DATA_DIR, PHRASING_VECTORS
 
 log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
-CACHE_FILE = "phrasings.npz"
 
 
 class Encoder(Protocol):
@@ -101,7 +100,7 @@ class SemanticIndex:
         self,
         encoder: Encoder,
         phrasings: Mapping[str, Sequence[str]],
-        cache: Path | None = DATA_DIR / CACHE_FILE,
+        cache: Path | None = DATA_DIR / PHRASING_VECTORS,
     ) -> None:
         self.encoder = encoder
         self.entries = list(phrasings)

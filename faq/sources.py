@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
+# Vectors of the tree\'s phrasings, made by ``skinfaq embed`` (see faq/semantic.py).
+PHRASING_VECTORS = "phrasings.npz"
 LANGS = ("en", "id")
 MAX_SHORT_LABEL = 28  # characters: a sources line of three labels stays one short line
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faq.calibrate import calibrate
-from faq.confidence import LEXICAL, Features, fit_logistic, load_models, rescale
+from faq.calibrate import calibrate, fit_logistic
+from faq.confidence import LEXICAL, Features, load_models, rescale
 from faq.engine import FaqEngine
 from faq.semantic import SemanticIndex, Vectors, load_cache, write_cache
 from faq.sources import DATA_DIR, DataError

@@ -16,7 +16,6 @@ from bot.render import (
     render_result,
     render_sources,
     render_topic,
-    sources_line,
     without_feedback,
 )
 from faq.engine import FaqEngine
@@ -78,7 +77,7 @@ def test_every_entry_renders_valid_html_within_limits(engine: FaqEngine, lang: s
             assert len(reply.text) <= MAX_TEXT
             assert text.startswith(result.question or "")
             assert "[1]" in text
-            line = sources_line(result.citations, engine.tree, lang)
+            line = engine.composer.sources_line(result.citations, lang)
             assert f"\n\n{engine.composer.reply('sources', lang)}: {line}\n\n" in text
             assert text.endswith(" ".join(result.notices))
             kinds = [cb.parse(str(b.callback_data), engine.tree) for b in buttons(reply.markup)]
