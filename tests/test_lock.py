@@ -19,7 +19,7 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
-REGENERATE = "Regenerate it with: scripts/lock.sh (see README, 'Docker')"
+REGENERATE = "Regenerate it with: scripts/lock.sh (README, Deployment)"
 HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 
