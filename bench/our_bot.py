@@ -21,7 +21,8 @@ from faq.engine import FaqEngine
 
 def main() -> int:
     settings = Settings.from_env()
-    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    token = settings.token.get_secret_value() if settings.token is not None else None
+    configure_logging(settings.log_level, secrets=(token, settings.webhook_secret))
     engine = FaqEngine.load()
     return run(build_application(settings, engine=engine, rate_limit=False), settings)
 

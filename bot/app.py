@@ -82,7 +82,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .application_class(LeanApplication)
-        .token(settings.token)
+        .token(settings.token.get_secret_value())
         .base_url(settings.base_url)
         .context_types(ContextTypes(context=BotContext))
         .defaults(

@@ -112,7 +112,8 @@ def webhook_secret(settings: Settings) -> str:
         return settings.webhook_secret
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    return hmac.new(settings.token.encode(), b"skinfaq webhook secret", hashlib.sha256).hexdigest()
+    token = settings.token.get_secret_value()
+    return hmac.new(token.encode(), b"skinfaq webhook secret", hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def webhook_options(settings: Settings) -> WebhookOptions:
     """The webhook of ``settings``: ``SKINFAQ_WEBHOOK_URL`` plus the derived path."""
     if settings.token is None or settings.webhook_url is None:
         raise ValueError("the webhook needs TELEGRAM_BOT_TOKEN and SKINFAQ_WEBHOOK_URL")
-    path = webhook_path(settings.token)
+    path = webhook_path(settings.token.get_secret_value())
     return WebhookOptions(
         listen=settings.webhook_listen,
         port=settings.webhook_port,
@@ -198,7 +199,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
     if settings.token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 1
-    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    configure_logging(
+        settings.log_level, secrets=(settings.token.get_secret_value(), settings.webhook_secret)
+    )
     try:
         settings.user_hash_key()  # a broken key file fails here, not inside the event loop
     except (OSError, ValueError) as exc:

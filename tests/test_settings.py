@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
 from bot import cli
 from bot.run import (
@@ -52,7 +53,8 @@ def test_every_variable_is_read() -> None:
         SKINFAQ_USER_HASH_KEY="key",
         SKINFAQ_RETENTION_DAYS="30",
     )
-    assert settings.token == TOKEN and settings.base_url == "http://127.0.0.1:8081/bot"
+    assert settings.token is not None and settings.token.get_secret_value() == TOKEN
+    assert settings.base_url == "http://127.0.0.1:8081/bot"
     assert settings.admin_ids == {1, 22, 333} and settings.is_admin(22)
     assert not settings.is_admin(None) and not settings.is_admin(4)
     assert settings.database == Path("/tmp/x.sqlite3")
@@ -100,6 +102,50 @@ def test_secrets_are_not_in_repr() -> None:
     )
     assert "secret_part" not in repr(settings) and "hush_hush" not in repr(settings)
     assert "k3y" not in repr(settings)
+
+
+def test_the_token_is_a_secret_in_every_rendering() -> None:
+    settings = from_env(TELEGRAM_BOT_TOKEN=TOKEN)
+    assert isinstance(settings.token, SecretStr)
+    for text in (str(settings), f"{settings.token}", settings.model_dump_json()):
+        assert "secret_part" not in text, text
+    with pytest.raises(ValidationError) as rejected:
+        Settings(token="123456 secret_part")
+    assert "TELEGRAM_BOT_TOKEN" in str(rejected.value) and "secret_part" not in str(rejected.value)
+
+
+def test_settings_are_frozen() -> None:
+    settings = from_env(TELEGRAM_BOT_TOKEN=TOKEN)
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.retention_days = 1  # type: ignore[misc]
+    assert settings.retention_days == 180
+
+
+def test_built_directly_reads_neither_environment_nor_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SKINFAQ_RETENTION_DAYS=7\n", encoding="utf-8")
+    monkeypatch.setenv("SKINFAQ_DEFAULT_LANG", "en")
+    built = Settings(token=TOKEN)
+    assert (built.retention_days, built.default_lang) == (180, "id")
+    read = Settings.from_env()
+    assert (read.retention_days, read.default_lang) == (7, "en")
+
+
+def test_blank_values_count_as_unset_and_other_names_are_ignored(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "COMPOSE_PROJECT_NAME=skinfaq\nSKINFAQ_WEBHOOK_PORT=8080  # behind the proxy\n"
+        "SKINFAQ_LOG_LEVEL=debug\n",
+        encoding="utf-8",
+    )
+    settings = Settings.from_env(
+        {"SKINFAQ_RETENTION_DAYS": "  ", "SKINFAQ_LOG_LEVEL": "", "HOME": "/root"}, dotenv=dotenv
+    )
+    assert settings.retention_days == 180 and settings.webhook_port == 8080
+    # Set but blank in the environment: unset, as before, and not the .env's value.
+    assert settings.log_level == "INFO"
 
 
 # -- starting the bot ------------------------------------------------------------------
@@ -209,11 +255,12 @@ def test_webhook_path_and_secret_are_derived_not_the_token() -> None:
 
 def test_env_example_lists_every_setting_with_a_comment() -> None:
     example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
-    source = (Path(__file__).parent.parent / "bot" / "settings.py").read_text(encoding="utf-8")
-    read = set(re.findall(r'get\("((?:SKINFAQ|TELEGRAM)_[A-Z_]+)"\)', source))
+    read = set(Settings.variables())
     assert len(read) >= 12
     lines = example.splitlines()
     setting = re.compile(r"#?[A-Z_]+=")
+    listed = {match[0] for line in lines if (match := setting.match(line))}
+    assert {name.lstrip("#").rstrip("=") for name in listed} == read, "stale .env.example"
     for name in read:
         [line] = [i for i, text in enumerate(lines) if re.match(rf"#?{name}=", text)]
         above = line - 1
