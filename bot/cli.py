@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.settings import Settings, SettingsError
-from faq.answer import Result
+from faq.answer import Composer, Result
 from faq.engine import FaqEngine
 from faq.evaluate import evaluate, format_report, read_cases
-from faq.sources import DATA_DIR, DataError
+from faq.sources import DATA_DIR, PHRASING_VECTORS, DataError
+from faq.text import Analyzer, Lexicon
 from faq.tree import check_tree
 
 
@@ -129,7 +130,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_embed(args: argparse.Namespace) -> int:
     """Embed the tree's phrasings once and ship the vectors (start-up then embeds none)."""
     from faq.semantic import default_encoder, write_cache
-    from faq.sources import PHRASING_VECTORS
 
     encoder = default_encoder()
     if encoder is None:
@@ -157,7 +157,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"skinfaq calibrate: {name}: {exc}", file=sys.stderr)
             return 2
-    engine = _engine()
+    from faq.calibrate import placeholder
+    from faq.confidence import load_models
+    from faq.semantic import default_encoder
+    from faq.tree import load_tree
+
+    # An encoder named in SKINFAQ_ENCODER is fitted too, even before it has a model.
+    encoder = default_encoder()
+    models = load_models(args.data_dir)
+    if encoder is not None and encoder.name not in models:
+        models = {**models, encoder.name: placeholder(encoder.name)}
+    tree = load_tree(args.data_dir)
+    engine = FaqEngine(
+        tree,
+        Analyzer(Lexicon.load(args.data_dir)),
+        Composer.load(tree, args.data_dir),
+        encoder,
+        models,
+        args.data_dir / PHRASING_VECTORS,
+    )
     fits = calibrate(engine, cases, blend=args.blend)
     for name, fitted in fits.items():
         model = fitted.model

@@ -260,6 +260,13 @@ def _figures(
     }
 
 
+def placeholder(name: str) -> Model:
+    """A model with every feature and no opinion, for an encoder not fitted yet."""
+    zeros = tuple(0.0 for _ in FEATURES)
+    ones = tuple(1.0 for _ in FEATURES)
+    return Model(name, FEATURES, zeros, ones, zeros, 0.0, 0.5, 0.0, DEFAULT_BLEND, {})
+
+
 def calibrate(
     engine: FaqEngine, cases: Sequence[Mapping[str, Any]], blend: float = DEFAULT_BLEND
 ) -> dict[str, Fit]:

@@ -64,7 +64,8 @@ IDF_POWER = 0.5
 # In a message with context before the question ("my son is 14 and ... do teens
 # get milia?"), words outside the question sentences count this much.
 CONTEXT_WEIGHT = 0.4
-_SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
+# A heading before a colon ("Ask a dermatologist: what is milia?") is a sentence of its own.
+_SENTENCE_RE = re.compile(r"[^.!?:;\n]+[.!?:;\n]*")
 _CLAUSE_RE = re.compile(r"(?<=\?)|[.!,;:\n]+|\s(?:tapi|tp|but|terus|trus|soalnya|because|karena)\s")
 # Words that make a clause a question.
 _INTERROGATIVES = frozenset(
