@@ -126,7 +126,7 @@ def test_unanswered_smalltalk_and_suggest(engine: FaqEngine) -> None:
     assert "Sama-sama" in plain(smalltalk.text)
     assert [b.callback_data for b in buttons(smalltalk.markup)] == ["m:id"]
 
-    result = engine.ask("milia cause treatment")
+    result = engine.ask("is milia worse in winter")
     assert result.status == "suggest", "pick another ambiguous question for this test"
     suggest = render_result(result, engine, question_id=42)
     text = plain(suggest.text)
