@@ -29,9 +29,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import callbacks as cb
-from bot.context import SERVICES_KEY, BotApplication, BotContext, LeanApplication, Services
+from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.handlers import account, browse, commands, media, questions
 from bot.handlers.admin import register_admin_handlers
 from bot.handlers.common import ADDRESSED
@@ -39,7 +40,8 @@ from bot.handlers.errors import on_error
 from bot.handlers.events import logged
 from bot.health import heartbeat_loop, heartbeat_path
 from bot.i18n import check_catalogs
-from bot.network import JsonRequest, RetryingRateLimiter, UpdatesRequest
+from bot.network import RetryingRateLimiter, UpdatesRequest
+from bot.ptb_private import LeanApplication
 from bot.settings import Settings
 from bot.storage import Store
 from faq.engine import FaqEngine
@@ -96,7 +98,7 @@ def build_application(
         .job_queue(None)  # the retention purge is a plain task (see _Lifecycle)
         .concurrent_updates(concurrent_updates)
         .request(
-            JsonRequest(
+            HTTPXRequest(
                 connection_pool_size=max(8, concurrent_updates * 2),
                 connect_timeout=timeouts.connect,
                 read_timeout=timeouts.read,

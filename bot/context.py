@@ -63,18 +63,3 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 BotApplication = Application[
     ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
 ]
-
-
-class LeanApplication(BotApplication):
-    """PTB's Application without the bookkeeping for a persistence the bot does not have.
-
-    PTB notes the id of every chat and user it handles for the next persistence update;
-    with no persistence that update never comes, and the sets grow by about 150 bytes per
-    distinct user, forever (found by ``bench/soak.py``).
-    """
-
-    def _mark_for_persistence_update(
-        self, *, update: object | None = None, job: Any = None
-    ) -> None:
-        if self.persistence is not None:
-            super()._mark_for_persistence_update(update=update, job=job)

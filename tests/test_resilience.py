@@ -537,15 +537,6 @@ async def test_an_update_ptb_cannot_parse_is_skipped_not_fetched_forever(
     assert "Error while parsing updates (withheld: user data)" in caplog.text  # PTB's log
 
 
-async def test_many_distinct_users_leave_no_trace_in_memory(bot: BotHarness) -> None:
-    for user in range(600, 650):
-        await bot.text("what is milia?", user_id=user)
-    # PTB would keep every chat and user id for a persistence the bot does not have.
-    assert bot.app._user_ids_to_be_updated_in_persistence == set()
-    assert bot.app._chat_ids_to_be_updated_in_persistence == set()
-    assert len(bot.api.sent_messages()) == 50
-
-
 # -- a stop signal while updates wait ----------------------------------------------------
 
 
