@@ -1,11 +1,12 @@
-"""What every handler needs: the user's language, the group filter, sending and editing.
+"""What every handler needs: the group filter, sending and editing.
 
 In groups the bot speaks only when spoken to: commands (PTB's CommandHandler already
 ignores ``/cmd@otherbot``), messages that mention it and replies to its own messages.
 Anything else in a group is not handled at all, so it is neither answered nor logged.
 
 Replies go out through python-telegram-bot's ``Message.reply_text``, which also keeps a
-reply in the forum topic (``message_thread_id``) its message came from.
+reply in the forum topic (``message_thread_id``) its message came from. The sender's
+language is in the context (:attr:`bot.context.BotContext.lang`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ import logging
 import re
 from typing import Final
 
-from telegram import CallbackQuery, Message, MessageEntity, Update, User
+from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import filters
 
-from bot.context import BotContext, Services
-from bot.i18n import negotiate
 from bot.render import Reply
 
 logger = logging.getLogger(__name__)
@@ -77,21 +76,6 @@ ADDRESSED: Final = AddressedToBot(name="AddressedToBot")
 def strip_mention(text: str, username: str) -> str:
     """``text`` without ``@botname`` (how people address the bot in groups)."""
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
-
-
-def ui_lang(user: User | None, services: Services) -> str:
-    """The language to speak to ``user``: their /language choice, else Telegram's, else
-    the default."""
-    default = services.settings.default_lang
-    if user is None:
-        return default
-    stored = services.store.get_user_lang(user.id)
-    return stored or negotiate(user.language_code, default)
-
-
-def update_lang(update: Update, context: BotContext) -> str:
-    """:func:`ui_lang` for the sender of an update."""
-    return ui_lang(update.effective_user, context.services)
 
 
 async def reply(update: Update, content: Reply) -> None:

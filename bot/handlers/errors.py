@@ -16,10 +16,9 @@ from typing import Final
 from telegram import Update
 from telegram.error import Conflict, Forbidden, NetworkError
 
-from bot.context import BotContext
-from bot.handlers.common import answer_query, ui_lang
-from bot.i18n import negotiate, texts
-from bot.settings import Settings
+from bot.context import SERVICES_KEY, BotContext, Services
+from bot.handlers.common import answer_query
+from bot.i18n import SUPPORTED, negotiate, texts
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +67,18 @@ async def on_error(update: object, context: BotContext) -> None:
         await _apologise(update, context)
 
 
-async def _apologise(update: Update, context: BotContext) -> None:
-    user = update.effective_user
+def _apology_lang(update: Update, context: BotContext) -> str:
     try:
-        lang = ui_lang(user, context.services)
+        return context.lang
     except Exception:  # the store (or the services) may be what failed
-        lang = negotiate(user.language_code if user else None, Settings.default_lang)
-    _ = texts(lang).gettext
+        services = context.bot_data.get(SERVICES_KEY)
+        default = services.settings.default_lang if isinstance(services, Services) else None
+        user = update.effective_user
+        return negotiate(user.language_code if user else None, default or SUPPORTED[0])
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
+    _ = texts(_apology_lang(update, context)).gettext
     text = _("Sorry, something went wrong on my side. Please try again in a moment.")
     try:
         if update.callback_query is not None:
