@@ -10,26 +10,30 @@ does it: their /language choice, else their Telegram app's language, else the de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from telegram import Update, User
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.i18n import SUPPORTED, Texts, negotiate, texts
 from bot.settings import Settings
 from bot.storage import Store
 from faq.engine import FaqEngine
 
+if TYPE_CHECKING:
+    from bot.phrasings import AttachedPhrasings
+
 SERVICES_KEY = "services"
 
 
 @dataclass(frozen=True)
 class Services:
-    """What handlers work with; built once in ``post_init``."""
+    """What handlers and jobs work with; built once in ``post_init``."""
 
     settings: Settings
     engine: FaqEngine
     store: Store
+    phrasings: AttachedPhrasings
 
 
 @dataclass(slots=True)
@@ -130,5 +134,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 
 BotApplication = Application[
-    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+    ExtBot[None],
+    BotContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[BotContext],
 ]

@@ -46,6 +46,10 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Conflict):
         stop_on_conflict(context, error)
         return
+    if context.job is not None:
+        # A periodic job (bot.jobs): it runs again at its next time.
+        logger.error("job %s failed", context.job.name, exc_info=error)
+        return
     if isinstance(error, Forbidden):
         # Blocked by the user or removed from the group: nothing to apologise to.
         logger.info("cannot write to the chat: %s", error.message)
