@@ -3,7 +3,8 @@
 Logs name the update, the chat type and the handler, never the message text. A user
 gets a short apology in their language, never a traceback; one user's failure never
 stops the bot. The exception is a second process polling with the same token (Telegram
-answers 409 Conflict): this process says so in one line and stops.
+answers 409 Conflict): this process says so in one line and stops. A periodic job that
+fails (:mod:`bot.jobs`) is logged with its name and runs again at its next time.
 """
 
 from __future__ import annotations
