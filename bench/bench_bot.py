@@ -1,6 +1,6 @@
 """Benchmark the whole bot over HTTP, side by side with a plain python-telegram-bot echo bot.
 
-Run: ``python bench/bench_bot.py [--questions 2000] [--paced 300] [--rate 50]
+Run: ``python bench/bench_bot.py [--questions 2000] [--paced 300] [--rate 30]
 [--repeats 5] [--profile]``.
 
 One fake Bot API process (``python -m tests.fakebotapi``, driven through its control
@@ -10,21 +10,22 @@ bot`` runs it but with the outgoing rate limiter off (``bench/our_bot.py``), and
 texts cycling through the development and held-out sets. For each bot and repeat:
 
 - warm-up: 100 questions (the first ones load lazy parts such as language models);
-- paced: ``--paced`` questions pushed one by one at ``--rate`` per second, well below
-  capacity; latency = from sending the push to the fake receiving the reply's
-  sendMessage (both ``time.monotonic()``, one clock on Linux; the push round trip,
-  printed, is included);
+- paced: ``--paced`` questions pushed one by one at ``--rate`` per second (by default 30,
+  what Telegram lets a bot send); latency = from sending the push to the fake receiving
+  the reply's sendMessage (both ``time.monotonic()``, one clock on Linux; the push round
+  trip, printed, is included);
 - burst: ``--questions`` pushed at once; throughput = answers / (last sendMessage - first
   push), and the latency under that load (queueing included);
 - memory: the peak resident set (VmHWM) of the bot process after all that.
 
 Repeats alternate which bot goes first; medians over the repeats are printed with the
-targets: our throughput >= 0.8 of the echo bot's (the median over the repeats of our
-throughput over the echo bot's in the same repeat, the two runs a few seconds apart, so
-that the speed of a shared machine drifting over minutes cancels out) and >= 300
-answers/s, our median paced
-latency < 20 ms, our peak memory < 150 MB. ``--profile`` then runs our bot once more
-under cProfile through a burst and prints where its main thread spends the time.
+targets: our throughput >= 45 answers/s, our paced latency's 99th percentile <= 150 ms,
+our peak memory < 150 MB, no errors. Our throughput as a fraction of the echo bot's is
+printed too (the median over the repeats of the fraction within each repeat, the two runs
+a few seconds apart, so that the speed of a shared machine drifting over minutes cancels
+out): what our bot costs beyond python-telegram-bot's own work. ``--profile`` then runs
+our bot once more under cProfile through a burst and prints where its main thread spends
+the time.
 """
 
 from __future__ import annotations
@@ -249,12 +250,12 @@ def summary(runs: list[Run]) -> bool:
     # The same fraction from CPU time: steadier on a busy machine, where waiting for the
     # CPU lowers throughput but not the CPU an answer takes.
     cpu_fraction = med("echo", "cpu_ms") / med("ours", "cpu_ms")
+    p99 = med("ours", "paced_p99")
     checks = [
-        ("our throughput / echo bot's", f"{fraction:.2f}", ">= 0.8", fraction >= 0.8),
-        ("our throughput, rate limiter off", f"{ours:.0f}/s", ">= 300/s", ours >= 300),
-        ("our reply latency, median (paced)", f"{med('ours', 'paced_p50'):.1f} ms", "< 20 ms",
-         med("ours", "paced_p50") < 20),
-        ("our reply latency, p99 (paced)", f"{med('ours', 'paced_p99'):.1f} ms", "", True),
+        ("our throughput, rate limiter off", f"{ours:.0f}/s", ">= 45/s", ours >= 45),
+        ("our reply latency, p99 (paced)", f"{p99:.1f} ms", "<= 150 ms", p99 <= 150),
+        ("our reply latency, median (paced)", f"{med('ours', 'paced_p50'):.1f} ms", "", True),
+        ("our throughput / echo bot's", f"{fraction:.2f}", "", True),
         ("our peak memory (VmHWM)", f"{med('ours', 'peak_rss_mb'):.0f} MB", "< 150 MB",
          med("ours", "peak_rss_mb") < 150),
         ("errors (log lines, apologies)", str(sum(r.errors for r in runs)), "0",
@@ -277,7 +278,8 @@ def summary(runs: list[Run]) -> bool:
     print(f"echo bot's CPU per answer / ours: {cpu_fraction:.2f} (the fraction, from CPU time)")
     print("\ntargets")
     for label, value, target, ok in checks:
-        print(f"{label:<36} {value:>9}  {target:<9} {'ok' if ok else 'MISSED'}")
+        verdict = ("ok" if ok else "MISSED") if target else ""
+        print(f"{label:<36} {value:>9}  {target:<9} {verdict}".rstrip())
     return all(ok for *_, ok in checks)
 
 
@@ -285,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=2000, help="burst size (default 2000)")
     parser.add_argument("--paced", type=int, default=300, help="paced questions (default 300)")
-    parser.add_argument("--rate", type=float, default=50, help="paced rate per second (50)")
+    parser.add_argument("--rate", type=float, default=30, help="paced rate per second (30)")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each bot (default 5)")
     parser.add_argument("--profile", action="store_true", help="then profile our bot")
     args = parser.parse_args(argv)

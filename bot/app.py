@@ -1,17 +1,17 @@
 """The application factory: one place that builds the bot and registers every handler.
 
 ``build_application`` wires settings, HTTP timeouts, HTML defaults and the rate limiter
-(which also retries replies lost to 5xx answers, dropped connections and timeouts);
-services (engine, store) are started in ``post_init`` and stopped in ``post_shutdown``,
-which ``run_polling``/``run_webhook`` call around the bot's life. Tests that drive the
-application themselves call ``app.post_init(app)`` after ``initialize()`` and
-``app.post_shutdown(app)`` after ``shutdown()``, as those do.
+(which also retries replies lost to 5xx answers, dropped connections and timeouts), the
+handlers and the periodic jobs (:mod:`bot.jobs`); services (engine, store) are started in
+``post_init`` and stopped in ``post_shutdown``, which ``run_polling``/``run_webhook`` call
+around the bot's life. Tests that drive the application themselves call
+``app.post_init(app)`` after ``initialize()`` and ``app.post_shutdown(app)`` after
+``shutdown()``, as those do; the jobs run only between ``start()`` and ``stop()``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import cast
@@ -26,27 +26,29 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    JobQueue,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import callbacks as cb
-from bot.context import SERVICES_KEY, BotApplication, BotContext, LeanApplication, Services
+from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.handlers import account, browse, commands, media, questions
 from bot.handlers.admin import register_admin_handlers
 from bot.handlers.common import ADDRESSED
 from bot.handlers.errors import on_error
 from bot.handlers.events import logged
-from bot.health import heartbeat_loop, heartbeat_path
 from bot.i18n import check_catalogs
-from bot.network import JsonRequest, RetryingRateLimiter, UpdatesRequest
+from bot.jobs import DEFAULT_INTERVALS, JobIntervals, register_jobs
+from bot.network import RetryingRateLimiter, UpdatesRequest
+from bot.phrasings import AttachedPhrasings
+from bot.ptb_private import LeanApplication
 from bot.settings import Settings
 from bot.storage import Store
 from faq.engine import FaqEngine
 
 logger = logging.getLogger(__name__)
-
-RETENTION_INTERVAL = 24 * 60 * 60.0  # seconds between retention purges
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +70,9 @@ def build_application(
     rate_limit: bool = True,
     timeouts: Timeouts = Timeouts(),
     concurrent_updates: int = 16,
+    intervals: JobIntervals = DEFAULT_INTERVALS,
 ) -> BotApplication:
-    """Build the bot with all its handlers; services start in ``post_init``.
+    """Build the bot with all its handlers and jobs; services start in ``post_init``.
 
     ``engine`` and ``store`` are loaded/opened in ``post_init`` unless given (a given store
     is flushed at shutdown but left open: its owner closes it). ``rate_limit=False`` turns
@@ -93,10 +96,10 @@ def build_application(
                 allow_sending_without_reply=True,
             )
         )
-        .job_queue(None)  # the retention purge is a plain task (see _Lifecycle)
+        .job_queue(JobQueue[BotContext]())  # needs the job-queue extra: fails here without it
         .concurrent_updates(concurrent_updates)
         .request(
-            JsonRequest(
+            HTTPXRequest(
                 connection_pool_size=max(8, concurrent_updates * 2),
                 connect_timeout=timeouts.connect,
                 read_timeout=timeouts.read,
@@ -123,6 +126,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)
     app: BotApplication = builder.build()
     register_handlers(app)
+    register_jobs(app, intervals)
     return app
 
 
@@ -188,10 +192,9 @@ class _Lifecycle:
         self._engine = engine
         self._store = store
         self._owns_store = store is None
-        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, app: BotApplication) -> None:
-        """Load the engine, open the store, attach phrasings, set commands, start tasks."""
+        """Load the engine, open the store, attach phrasings and set the commands."""
         settings = self._settings
         check_catalogs()
         engine = self._engine
@@ -200,35 +203,23 @@ class _Lifecycle:
         store = self._store
         if store is None:
             store = await Store.open(settings.database, user_hash_key=settings.user_hash_key())
-        phrasings = await store.list_phrasings()
-        for phrasing in phrasings:
-            engine.add_phrasing(phrasing.entry_id, phrasing.lang, phrasing.text)
-        app.bot_data[SERVICES_KEY] = Services(settings=settings, engine=engine, store=store)
+        phrasings = AttachedPhrasings(engine, store)
+        await phrasings.sync()
+        app.bot_data[SERVICES_KEY] = Services(
+            settings=settings, engine=engine, store=store, phrasings=phrasings
+        )
         await set_commands(app)
-        self._tasks = [
-            asyncio.create_task(
-                retention_loop(store, settings.retention_days), name="skinfaq:retention"
-            ),
-            asyncio.create_task(
-                heartbeat_loop(heartbeat_path(settings.database), store), name="skinfaq:heartbeat"
-            ),
-        ]
         logger.info(
             "bot @%s ready: %d topics, %d entries, %d attached phrasings, database %s",
             app.bot.username,
             len(engine.tree.topics),
             len(engine.tree.entries),
-            len(phrasings),
+            phrasings.count,
             settings.database,
         )
 
     async def stop(self, app: BotApplication) -> None:
-        """Stop the background tasks, write what is pending and close the store."""
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+        """Write what is pending and close the store (the jobs have stopped by now)."""
         services = app.bot_data.pop(SERVICES_KEY, None)
         if isinstance(services, Services):
             await services.store.flush_pending()
@@ -245,16 +236,3 @@ async def set_commands(app: BotApplication) -> None:
         except TelegramError as exc:
             # The menu is a convenience: the bot works without it.
             logger.warning("could not set the %s command menu: %s", lang, exc)
-
-
-async def retention_loop(store: Store, days: int, interval: float = RETENTION_INTERVAL) -> None:
-    """Delete records older than ``days`` now and then every ``interval`` seconds."""
-    while True:
-        try:
-            deleted = await store.purge_older_than(days)
-        except Exception:
-            # A locked or full disk must not end the loop: try again next time.
-            logger.exception("retention purge failed")
-        else:
-            logger.info("retention: deleted %d records older than %d days", deleted, days)
-        await asyncio.sleep(interval)

@@ -149,6 +149,7 @@ async def run_chat(
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Run the terminal chat over the configured database."""
+    from bot.phrasings import AttachedPhrasings
     from bot.settings import Settings
     from bot.storage import Store
 
@@ -158,8 +159,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     async def main() -> None:
         store = await Store.open(settings.database, user_hash_key=settings.user_hash_key())
         try:
-            for phrasing in await store.list_phrasings():
-                engine.add_phrasing(phrasing.entry_id, phrasing.lang, phrasing.text)
+            # Read once: a terminal session is short, and runs none of the bot's jobs.
+            await AttachedPhrasings(engine, store).sync()
             await run_chat(
                 engine,
                 lang=args.lang or settings.default_lang,

@@ -4,9 +4,6 @@
   ``retry_after``) that also retries a request lost on the way: a 5xx answer, a dropped
   connection, a timeout. Without it one such failure turns the user's answer into the
   error handler's apology, or into nothing when the apology fails too.
-- :class:`JsonRequest` is the HTTP client of every other call: it sends the parameters as
-  one JSON body instead of a url-encoded form (the Bot API takes both), which for a reply
-  of HTML text and a keyboard costs a third as much. Uploads stay multipart.
 - :class:`UpdatesRequest` is the HTTP client of ``getUpdates``. PTB parses a whole batch of
   updates at once; one update it cannot parse makes it log the batch (user texts included)
   and fetch the same batch again, forever, so the bot answers no one. Here, when PTB asks
@@ -22,12 +19,9 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
-import httpx
 from telegram import Update
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
@@ -36,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT: Final = (NetworkError, TimedOut)
 """Exactly these types are retried; their subclasses (BadRequest...) are final answers."""
+
+# A timeout argument of do_request: seconds, None for none, or BaseRequest.DEFAULT_NONE for
+# the client's own. PTB's name for this type is private (telegram._utils.types.ODVInput).
+Timeout: TypeAlias = Any
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -61,13 +59,13 @@ class RetryingRateLimiter(AIORateLimiter):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
-    ) -> bool | JSONDict | list[JSONDict]:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         delay = self._backoff
         attempt = 0
         while True:
@@ -89,65 +87,6 @@ class RetryingRateLimiter(AIORateLimiter):
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_backoff)
-
-
-class JsonRequest(HTTPXRequest):
-    """``HTTPXRequest`` that sends a call's parameters as one JSON body.
-
-    python-telegram-bot url-encodes them, character by character in Python: for a reply
-    (an HTML text and a keyboard) about three times the cost of one ``json.dumps``. Calls
-    that upload files are sent as multipart forms, as before; errors are PTB's.
-    """
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if request_data is None or request_data.contains_files:
-            return await super().do_request(
-                url,
-                method,
-                request_data,
-                read_timeout=read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
-            )
-        defaults = self._client.timeout
-        timeout = httpx.Timeout(
-            connect=_or_default(connect_timeout, defaults.connect),
-            read=_or_default(read_timeout, defaults.read),
-            write=_or_default(write_timeout, defaults.write),
-            pool=_or_default(pool_timeout, defaults.pool),
-        )
-        body = json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":"))
-        try:
-            response = await self._client.request(
-                method=method,
-                url=url,
-                headers={"User-Agent": self.USER_AGENT, "Content-Type": "application/json"},
-                timeout=timeout,
-                content=body.encode(),
-            )
-        except httpx.TimeoutException as err:
-            if isinstance(err, httpx.PoolTimeout):
-                raise TimedOut(
-                    message="Pool timeout: all connections in the pool are busy; not sent"
-                ) from err
-            raise TimedOut from err
-        except httpx.HTTPError as err:
-            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
-        return response.status_code, response.content
-
-
-def _or_default(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
 
 
 class WithholdUpdates(logging.Filter):
@@ -178,10 +117,10 @@ class UpdatesRequest(HTTPXRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         code, payload = await super().do_request(
             url,

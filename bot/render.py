@@ -16,10 +16,9 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram._utils.types import JSONDict
 
 from bot import callbacks as cb
 from bot.i18n import texts
@@ -102,10 +101,10 @@ class Keyboard(InlineKeyboardMarkup):
 
     def __init__(self, inline_keyboard: Sequence[Sequence[InlineKeyboardButton]]) -> None:
         super().__init__(inline_keyboard)
-        with self._unfrozen():
-            self._json: JSONDict = super().to_dict()
+        # A frozen TelegramObject still takes attributes whose names start with "_".
+        self._json: dict[str, Any] = super().to_dict()
 
-    def to_dict(self, recursive: bool = True) -> JSONDict:
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
         if not recursive:
             return super().to_dict(recursive=False)
         rows = self._json["inline_keyboard"]  # copied: the caller may change what it gets

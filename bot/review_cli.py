@@ -197,7 +197,7 @@ async def review_attach(args: argparse.Namespace, store: Store) -> int:
         f"attached the group of question {q.id} to {args.entry_id} "
         f"({_title(engine, args.entry_id)})\n"
         f"phrasing {phrasing.id} [{phrasing.lang}]: {_clean(phrasing.text)}\n"
-        "The bot uses it after its next restart; 'skinfaq review phrasings' prints it for the "
+        "A running bot uses it within a minute; 'skinfaq review phrasings' prints it for the "
         "tree files."
     )
     return 0

@@ -32,6 +32,7 @@ from telegram import Update
 
 from bot.app import Timeouts, build_application
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
+from bot.jobs import DEFAULT_INTERVALS, JobIntervals
 from bot.run import ALLOWED_UPDATES
 from bot.settings import Settings
 from faq.engine import FaqEngine
@@ -205,10 +206,14 @@ async def running_bot(
     rate_limit: bool = False,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     poll_timeout: float = 1,
+    intervals: JobIntervals = DEFAULT_INTERVALS,
 ) -> AsyncIterator[BotHarness]:
-    """The real application polling ``api`` over HTTP, as ``skinfaq bot`` runs it. Any
-    exception reaching an error handler fails the test unless ``allow_errors`` is set."""
-    app = build_application(settings, engine=engine, rate_limit=rate_limit, timeouts=timeouts)
+    """The real application polling ``api`` over HTTP, as ``skinfaq bot`` runs it, its jobs
+    included. Any exception reaching an error handler fails the test unless
+    ``allow_errors`` is set."""
+    app = build_application(
+        settings, engine=engine, rate_limit=rate_limit, timeouts=timeouts, intervals=intervals
+    )
     harness = BotHarness(app, api)
     app.bot_data["test_harness"] = harness
     app.add_error_handler(record_error)

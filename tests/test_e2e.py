@@ -29,7 +29,7 @@ from tests.conftest import (
     stop_services,
 )
 from tests.fakebotapi import FakeBotAPI
-from tests.fakebotapi_updates import DEFAULT_GROUP_ID, JSON
+from tests.fakebotapi_updates import DEFAULT_GROUP_ID, DEFAULT_SUPERGROUP_ID, JSON
 
 SINCE = datetime.now(UTC) - timedelta(days=1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +112,60 @@ async def test_photo_group_silence_mention_and_forged_button(
     assert questions == []
     assert answer.ok
     assert answer.params["text"] == "This button no longer works. Send /topics to start again."
+
+
+async def test_answers_in_a_forum_topic_stay_in_that_topic(
+    api: FakeBotAPI, settings: Settings, engine: FaqEngine
+) -> None:
+    username = api.bot["username"]
+    mention = [{"type": "mention", "offset": 0, "length": len(username) + 1}]
+    forum = DEFAULT_SUPERGROUP_ID
+    topic = {"chat_type": "supergroup", "user_id": 9, "language_code": "en"}
+    async with running_bot(api, settings, engine):
+        api.text_message(
+            f"@{username} what is milia?", entities=mention, message_thread_id=42, **topic
+        )
+        [answer] = await api.wait_for_messages(chat_id=forum)
+        api.command("topics", mention=True, message_thread_id=77, **topic)
+        await api.wait_for_messages(count=2, chat_id=forum)
+        # A button under the answer: its sources come as a new message, in the same topic.
+        api.callback_query("src:en:what-is-milia", message=answer, user_id=9)
+        await api.wait_for_messages(count=3, chat_id=forum)
+        # In the General topic, which has no thread id, nor has the answer.
+        api.text_message(f"@{username} what is milia?", entities=mention, **topic)
+        await api.wait_for_messages(count=4, chat_id=forum)
+    calls = api.calls("sendMessage")
+    assert [c.params.get("message_thread_id") for c in calls] == [42, 77, 42, None]
+    assert all(c.ok for c in calls)
+    answer_in_topic, menu, sources, general = api.sent_messages(forum)
+    assert answer_in_topic["message_thread_id"] == 42 and answer_in_topic["is_topic_message"]
+    assert answer_in_topic["text"].startswith(engine.composer.question("what-is-milia", "en"))
+    assert menu["message_thread_id"] == 77
+    assert sources["message_thread_id"] == 42 and "reply_to_message" in sources
+    assert "message_thread_id" not in general
+
+
+async def test_a_reply_chain_in_a_plain_group_is_not_taken_for_a_topic(
+    api: FakeBotAPI, settings: Settings, engine: FaqEngine
+) -> None:
+    # Telegram gives replies in a group without topics a message_thread_id too (the chain's
+    # first message), but sending to that "thread" fails: only forum topics take one.
+    username = api.bot["username"]
+    mention = [{"type": "mention", "offset": 0, "length": len(username) + 1}]
+    update = api.text_message(
+        f"@{username} what is milia?", entities=mention, chat_type="supergroup",
+        message_thread_id=5, push=False,
+    )  # fmt: skip
+    message = update["message"]
+    del message["is_topic_message"]
+    del message["chat"]["is_forum"]
+    api.state.chats[message["chat"]["id"]] = message["chat"]
+    async with running_bot(api, settings, engine):
+        api.push_update(update)
+        [answer] = await api.wait_for_messages(chat_id=DEFAULT_SUPERGROUP_ID)
+    [call] = api.calls("sendMessage")
+    assert call.ok and "message_thread_id" not in call.params
+    assert answer["reply_to_message"]["message_id"] == message["message_id"]
 
 
 async def test_emergency_reply_starts_with_the_bold_warning(

@@ -98,6 +98,21 @@ async def test_send_message_returns_a_full_message(api: FakeBotAPI, bot: Bot) ->
     assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "faq:1"
 
 
+async def test_messages_go_to_forum_topics_only(api: FakeBotAPI, bot: Bot) -> None:
+    asked = api.text_message("hi", chat_type="supergroup", message_thread_id=7)["message"]
+    forum = asked["chat"]["id"]
+    assert asked["is_topic_message"] and asked["chat"]["is_forum"]
+    answer = await bot.send_message(forum, "hello", message_thread_id=7)
+    assert answer.message_thread_id == 7 and answer.is_topic_message
+    assert api.calls("sendMessage")[-1].params["message_thread_id"] == 7
+    general = await bot.send_message(forum, "to all")
+    assert general.message_thread_id is None and not general.is_topic_message
+
+    api.text_message("hi", chat_type="group")  # a group without topics
+    with pytest.raises(BadRequest, match=described("message thread not found")):
+        await bot.send_message(DEFAULT_GROUP_ID, "hello", message_thread_id=7)
+
+
 async def test_html_is_turned_into_entities(bot: Bot) -> None:
     message = await bot.send_message(
         CHAT,

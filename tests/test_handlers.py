@@ -7,8 +7,6 @@ test (see ``bot`` in conftest.py). Each test has its own database.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Iterable
@@ -20,7 +18,7 @@ import pytest
 from telegram.error import Conflict
 
 from bot import i18n
-from bot.app import build_application, retention_loop
+from bot.app import build_application
 from bot.context import SERVICES_KEY
 from bot.handlers.errors import STOPPED_BY_CONFLICT
 from bot.i18n import texts
@@ -290,14 +288,11 @@ async def test_group_messages_are_ignored_unless_addressed(bot: BotHarness) -> N
 
 
 async def test_replies_go_out_with_the_applications_defaults(bot: BotHarness) -> None:
-    # Replies are sent without parsing Telegram's copy back, but with the same parameters
-    # as send_message: HTML, no link previews, and in groups a reply that survives the
-    # question being deleted.
+    # HTML, no link previews, and in groups a reply that survives the question being
+    # deleted.
     text, entities = mentioning(bot.api.bot["username"], "what is milia?")
     [sent] = await bot.text(text, entities=entities, chat_type="group", language_code="en")
-    call = bot.api.calls("sendMessage")[-1]
-    assert call.content_type == "application/json"  # a body of objects, not a form
-    params = call.params
+    params = bot.api.calls("sendMessage")[-1].params
     assert params["reply_markup"]["inline_keyboard"]
     assert params["parse_mode"] == "HTML"
     assert params["link_preview_options"] == {"is_disabled": True}
@@ -562,31 +557,3 @@ async def test_startup_fails_loudly_without_a_catalog(
         await app.shutdown()
         monkeypatch.undo()
         i18n.translations.cache_clear()
-
-
-async def test_retention_purges_old_records_at_once_and_then_daily(tmp_path: Path) -> None:
-    clock_now = [datetime.now(UTC) - timedelta(days=200)]
-    store = await Store.open(
-        tmp_path / "bot.sqlite3", user_hash_key=b"k" * 16, clock=lambda: clock_now[0]
-    )
-    async with store:
-        await store.log_question(
-            user_id=USER, text="old", group_key="old", lang="en", chat_type="private",
-            status="unanswered",
-        )  # fmt: skip
-        clock_now[0] = datetime.now(UTC)
-        purged = asyncio.Event()
-        purge = store.purge_older_than
-
-        async def spy(days: float, **kwargs: Any) -> int:
-            deleted = await purge(days, **kwargs)
-            purged.set()
-            return deleted
-
-        store.purge_older_than = spy  # type: ignore[method-assign]
-        task = asyncio.create_task(retention_loop(store, 180, interval=3600))
-        await asyncio.wait_for(purged.wait(), 5)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        assert await store.list_groups() == []

@@ -13,15 +13,14 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import callbacks as cb
 from bot.context import BotContext
 from bot.handlers.browse import on_stale_button
-from bot.handlers.common import answer_query, edit_in_place, reply, update_lang
+from bot.handlers.common import answer_query, edit_in_place, reply
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED, texts
 from bot.render import Block, Reply, button, fit, topics_button
 
 
 async def on_language(update: Update, context: BotContext) -> None:
     """Offer the languages as buttons."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    _ = context.texts.gettext
     rows = [[button(LANGUAGE_NAMES[code], cb.LanguageChoice(code))] for code in SUPPORTED]
     text = fit([[(None, _("Choose your language:"))]])
     await reply(update, Reply(text, InlineKeyboardMarkup(rows)))
@@ -46,8 +45,7 @@ async def on_language_choice(update: Update, context: BotContext) -> None:
 
 async def on_privacy(update: Update, context: BotContext) -> None:
     """Say exactly what is stored, how long it is kept and how to delete it."""
-    lang = update_lang(update, context)
-    tr = texts(lang)
+    tr = context.texts
     _ = tr.gettext
     days = context.services.settings.retention_days
     cutoff = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days)
@@ -86,8 +84,7 @@ async def on_privacy(update: Update, context: BotContext) -> None:
 
 async def on_forget(update: Update, context: BotContext) -> None:
     """Ask for confirmation before deleting the user's records."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    _ = context.texts.gettext
     text = _(
         "This deletes the questions, feedback and language choice I store about you. Delete them?"
     )
@@ -109,8 +106,7 @@ async def on_forget_choice(update: Update, context: BotContext) -> None:
     if not isinstance(choice, cb.ForgetChoice):
         await on_stale_button(update, context)
         return
-    lang = update_lang(update, context)  # before the language choice is deleted
-    tr = texts(lang)
+    tr = context.texts  # before the language choice is deleted
     _ = tr.gettext
     await answer_query(query)
     if not choice.confirmed:

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks as cb
 from bot.context import BotContext
-from bot.handlers.common import answer_query, edit_in_place, send_new, uneditable, update_lang
+from bot.handlers.common import answer_query, edit_in_place, send_new, uneditable
 from bot.i18n import texts
 from bot.render import render_menu, render_result, render_sources, render_topic, without_feedback
 
@@ -44,8 +44,7 @@ async def on_stale_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     context.event.outcome = "stale"
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    _ = context.texts.gettext
     await answer_query(query, _("This button no longer works. Send /topics to start again."))
 
 

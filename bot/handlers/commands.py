@@ -6,7 +6,7 @@ from babel.lists import format_list
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers.common import is_private, reply, update_lang
+from bot.handlers.common import is_private, reply
 from bot.i18n import N_, texts
 from bot.render import Block, Reply, fit, render_menu, topic_rows
 from faq.tree import FaqTree
@@ -31,8 +31,8 @@ def bot_commands(lang: str) -> list[BotCommand]:
 
 async def on_start(update: Update, context: BotContext) -> None:
     """Welcome: what the bot can and cannot do, and the topic menu."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    lang = context.lang
+    _ = context.texts.gettext
     blocks: list[Block] = [
         [
             (
@@ -70,8 +70,7 @@ async def on_start(update: Update, context: BotContext) -> None:
 
 async def on_help(update: Update, context: BotContext) -> None:
     """How to ask, and the commands."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    _ = context.texts.gettext
     lines = [
         _(
             "Type a question in Indonesian or English, for example “Is milia dangerous?” or "
@@ -91,14 +90,14 @@ async def on_help(update: Update, context: BotContext) -> None:
 
 async def on_topics(update: Update, context: BotContext) -> None:
     """Send the topic menu."""
-    lang = update_lang(update, context)
+    lang = context.lang
     await reply(update, render_menu(context.services.engine.tree, lang))
 
 
 async def on_about(update: Update, context: BotContext) -> None:
     """What the bot is, and its sources with their publishers."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    lang = context.lang
+    _ = context.texts.gettext
     engine = context.services.engine
     composer = engine.composer
     sources = about_sources(engine.tree, lang)
@@ -146,6 +145,5 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     head = (message.text or "").split(maxsplit=1)[0] if message.text else ""
     if not is_private(update) and not head.lower().endswith(f"@{context.bot.username.lower()}"):
         return  # in a group, "/cmd" without our name may be meant for another bot
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    _ = context.texts.gettext
     await reply(update, Reply(fit([[(None, _("I don't know that command. Send /help."))]])))

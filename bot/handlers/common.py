@@ -1,8 +1,12 @@
-"""What every handler needs: the user's language, the group filter, sending and editing.
+"""What every handler needs: the group filter, sending and editing.
 
 In groups the bot speaks only when spoken to: commands (PTB's CommandHandler already
 ignores ``/cmd@otherbot``), messages that mention it and replies to its own messages.
 Anything else in a group is not handled at all, so it is neither answered nor logged.
+
+Replies go out through python-telegram-bot's ``Message.reply_text``, which also keeps a
+reply in the forum topic (``message_thread_id``) its message came from. The sender's
+language is in the context (:attr:`bot.context.BotContext.lang`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,11 @@ import logging
 import re
 from typing import Final
 
-from telegram import Bot, CallbackQuery, Message, MessageEntity, ReplyParameters, Update, User
-from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import filters
 
-from bot.context import BotContext, Services
-from bot.i18n import negotiate
 from bot.render import Reply
 
 logger = logging.getLogger(__name__)
@@ -77,53 +78,18 @@ def strip_mention(text: str, username: str) -> str:
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
-def ui_lang(user: User | None, services: Services) -> str:
-    """The language to speak to ``user``: their /language choice, else Telegram's, else
-    the default."""
-    default = services.settings.default_lang
-    if user is None:
-        return default
-    stored = services.store.get_user_lang(user.id)
-    return stored or negotiate(user.language_code, default)
-
-
-def update_lang(update: Update, context: BotContext) -> str:
-    """:func:`ui_lang` for the sender of an update."""
-    return ui_lang(update.effective_user, context.services)
-
-
 async def reply(update: Update, content: Reply) -> None:
     """Send ``content`` to the update's chat; in groups as a reply to the message."""
     message = update.effective_message
     if message is None:
         return
-    quote = None if is_private(update) else message.message_id
-    await send_text(message.get_bot(), message.chat.id, content, quote=quote)
+    await _send_after(message, content, quote=not is_private(update))
 
 
-async def send_text(bot: Bot, chat_id: int, content: Reply, *, quote: int | None = None) -> None:
-    """``sendMessage`` of ``content`` to ``chat_id``, as a reply to message ``quote`` if given.
-
-    The request ``Bot.send_message`` makes, through the same path (the application's
-    defaults, the rate limiter and its retries, the same errors), except that Telegram's
-    copy of the sent message is not parsed back into a ``Message``: no handler reads it,
-    and building one, with every text entity and button, costs about a tenth of a reply.
-    ``Bot._post`` is the internal step every API method of python-telegram-bot ends in;
-    the version is pinned below 23, and the handler and end-to-end tests go through it.
-    """
-    data: dict[str, object] = {
-        "chat_id": chat_id,
-        "text": content.text,
-        "reply_markup": content.markup,
-        "reply_parameters": None if quote is None else ReplyParameters(quote),
-        # Placeholders that the bot replaces with the application's Defaults, as in
-        # send_message (HTML parse mode, no link previews, replies to deleted messages).
-        "parse_mode": DEFAULT_NONE,
-        "link_preview_options": DEFAULT_NONE,
-        "disable_notification": DEFAULT_NONE,
-        "protect_content": DEFAULT_NONE,
-    }
-    await bot._post("sendMessage", data)
+async def _send_after(message: Message, content: Reply, *, quote: bool) -> None:
+    """Send ``content`` to the chat of ``message`` (in its forum topic, if it is in one),
+    quoting it if ``quote``."""
+    await message.reply_text(content.text, reply_markup=content.markup, do_quote=quote)
 
 
 async def edit_in_place(query: CallbackQuery, content: Reply) -> None:
@@ -139,8 +105,7 @@ async def edit_in_place(query: CallbackQuery, content: Reply) -> None:
                 return  # the same button pressed twice: nothing to change
             if not uneditable(exc):
                 raise
-    chat_id = message.chat.id if message is not None else query.from_user.id
-    await send_text(query.get_bot(), chat_id, content)
+    await _send_for_button(query, content, quote=False)
 
 
 def uneditable(exc: BadRequest) -> bool:
@@ -150,14 +115,19 @@ def uneditable(exc: BadRequest) -> bool:
 
 async def send_new(query: CallbackQuery, content: Reply) -> None:
     """Send ``content`` to the chat of the button (in groups, replying to its message)."""
+    await _send_for_button(query, content, quote=True)
+
+
+async def _send_for_button(query: CallbackQuery, content: Reply, *, quote: bool) -> None:
+    """Send ``content`` to the chat of the button, in groups quoting its message if
+    ``quote``."""
     message = query.message
-    if message is None:
-        await send_text(query.get_bot(), query.from_user.id, content)
+    if isinstance(message, Message):
+        await _send_after(message, content, quote=quote and message.chat.type != ChatType.PRIVATE)
         return
-    quote = message.chat.type != ChatType.PRIVATE and isinstance(message, Message)
-    await send_text(
-        query.get_bot(), message.chat.id, content, quote=message.message_id if quote else None
-    )
+    # Too old for Telegram to include, or none at all: the chat, else the user.
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    await query.get_bot().send_message(chat_id, content.text, reply_markup=content.markup)
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None) -> None:

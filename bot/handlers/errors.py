@@ -3,7 +3,8 @@
 Logs name the update, the chat type and the handler, never the message text. A user
 gets a short apology in their language, never a traceback; one user's failure never
 stops the bot. The exception is a second process polling with the same token (Telegram
-answers 409 Conflict): this process says so in one line and stops.
+answers 409 Conflict): this process says so in one line and stops. A periodic job that
+fails (:mod:`bot.jobs`) is logged with its name and runs again at its next time.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Final
 from telegram import Update
 from telegram.error import Conflict, Forbidden, NetworkError
 
-from bot.context import BotContext
-from bot.handlers.common import answer_query, ui_lang
-from bot.i18n import negotiate, texts
-from bot.settings import Settings
+from bot.context import SERVICES_KEY, BotContext, Services
+from bot.handlers.common import answer_query
+from bot.i18n import SUPPORTED, negotiate, texts
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Conflict):
         stop_on_conflict(context, error)
         return
+    if context.job is not None:
+        # A periodic job (bot.jobs): it runs again at its next time.
+        logger.error("job %s failed", context.job.name, exc_info=error)
+        return
     if isinstance(error, Forbidden):
         # Blocked by the user or removed from the group: nothing to apologise to.
         logger.info("cannot write to the chat: %s", error.message)
@@ -68,13 +72,18 @@ async def on_error(update: object, context: BotContext) -> None:
         await _apologise(update, context)
 
 
-async def _apologise(update: Update, context: BotContext) -> None:
-    user = update.effective_user
+def _apology_lang(update: Update, context: BotContext) -> str:
     try:
-        lang = ui_lang(user, context.services)
+        return context.lang
     except Exception:  # the store (or the services) may be what failed
-        lang = negotiate(user.language_code if user else None, Settings.default_lang)
-    _ = texts(lang).gettext
+        services = context.bot_data.get(SERVICES_KEY)
+        default = services.settings.default_lang if isinstance(services, Services) else None
+        user = update.effective_user
+        return negotiate(user.language_code if user else None, default or SUPPORTED[0])
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
+    _ = texts(_apology_lang(update, context)).gettext
     text = _("Sorry, something went wrong on my side. Please try again in a moment.")
     try:
         if update.callback_query is not None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers.common import reply, update_lang
-from bot.i18n import texts
+from bot.handlers.common import reply
 from bot.render import Reply, fit, topics_button
 
 
 async def on_photo(update: Update, context: BotContext) -> None:
     """Explain that the bot cannot diagnose from pictures."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    lang = context.lang
+    _ = context.texts.gettext
     text = fit(
         [
             [
@@ -33,7 +32,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
 
 async def on_other_media(update: Update, context: BotContext) -> None:
     """Ask for the question as text (stickers, voice notes, files, locations...)."""
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    lang = context.lang
+    _ = context.texts.gettext
     text = fit([[(None, _("I can only read text. Please type your question."))]])
     await reply(update, Reply(text, InlineKeyboardMarkup([[topics_button(lang)]])))

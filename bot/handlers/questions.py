@@ -10,8 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers.common import chat_type, reply, strip_mention, update_lang
-from bot.i18n import negotiate, texts
+from bot.handlers.common import chat_type, reply, strip_mention
 from bot.recording import count_outcome, log_for_review
 from bot.render import Reply, fit, render_result, topics_button
 
@@ -27,9 +26,9 @@ async def on_text(update: Update, context: BotContext) -> None:
         context.event.outcome = "prompt"
         await _prompt(update, context)  # just "@bot": say what to do
         return
-    stored = services.store.get_user_lang(user.id)
-    fallback = negotiate(user.language_code, services.settings.default_lang)
-    result = services.engine.ask(text, lang=stored, default_lang=fallback)
+    # The question's own language unless the user chose one: not the UI language.
+    language = context.language
+    result = services.engine.ask(text, lang=language.chosen, default_lang=language.fallback)
     event = context.event
     event.outcome, event.entry, event.lang = result.status, result.entry_id, result.lang
     event.safety = result.safety
@@ -47,7 +46,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 async def _prompt(update: Update, context: BotContext) -> None:
-    lang = update_lang(update, context)
-    _ = texts(lang).gettext
+    lang = context.lang
+    _ = context.texts.gettext
     text = fit([[(None, _("Type your question about milia, or choose a topic."))]])
     await reply(update, Reply(text, InlineKeyboardMarkup([[topics_button(lang)]])))

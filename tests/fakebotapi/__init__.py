@@ -31,7 +31,9 @@ What it does:
   parse_mode HTML that Telegram would reject (unknown or unbalanced tags, a raw ``<`` or
   ``&``), with Telegram's error descriptions. The fake is stricter than Telegram about a
   raw ``&``, which Telegram sometimes tolerates: that is how tests catch unescaped input.
-  Markdown parse modes are accepted unchecked.
+  Markdown parse modes are accepted unchecked. A ``message_thread_id`` is taken in forum
+  supergroups only ("message thread not found" in other groups), and a message sent to a
+  topic comes back with it and ``is_topic_message``, as do users' messages built with one.
   Sent messages come back as full Message dicts whose text has the HTML turned into
   entities, as Telegram does.
 * Records every request as a :class:`Call`; :meth:`FakeBotAPI.wait_for` and

@@ -303,14 +303,20 @@ class BotMethods:
             replied = self.state.messages.get((chat_id, reply["message_id"]))
             if replied is None and not reply.get("allow_sending_without_reply"):
                 raise bad_request("message to be replied not found")
+        chat = self.state.chat(chat_id)
+        thread_id = params.get("message_thread_id")
+        if thread_id and chat["type"] in ("group", "supergroup") and not chat.get("is_forum"):
+            raise bad_request("message thread not found")  # topics exist in forums only
         message: JSON = {
             "message_id": self.state.next_message_id(chat_id),
             "from": self.state.bot_sender,
-            "chat": self.state.chat(chat_id),
+            "chat": chat,
             "date": now(),
         }
-        if params.get("message_thread_id"):
-            message["message_thread_id"] = params["message_thread_id"]
+        if thread_id:
+            message["message_thread_id"] = thread_id
+            if chat.get("is_forum"):
+                message["is_topic_message"] = True
         if replied is not None:
             message["reply_to_message"] = replied
         message.update(content)

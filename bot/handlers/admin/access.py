@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, filters
 
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.handlers.browse import on_stale_button
-from bot.i18n import SUPPORTED, Texts, negotiate, texts
+from bot.i18n import Texts, texts
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -91,13 +91,11 @@ def _final(callback: Callback) -> Callback:
 # -- per update -----------------------------------------------------------------------------
 
 
-def _texts(update: Update, services: Services) -> Texts:
-    """The admin's language: stored choice, else Telegram's (id/ms -> id), else English."""
-    user = update.effective_user
-    lang = services.store.get_user_lang(user.id) if user else None
-    if lang not in SUPPORTED:
-        lang = negotiate(user.language_code if user else None, "en")
-    return texts(lang)
+def _texts(context: BotContext) -> Texts:
+    """The admin's texts: their /language choice, else Telegram's, else English (not the
+    bot's default language)."""
+    language = context.language
+    return texts(language.chosen or language.telegram or "en")
 
 
 def _reviewer(update: Update, services: Services) -> str:
@@ -115,7 +113,7 @@ async def _button(
     if query is None or services is None or match is None:
         await on_stale_button(update, context)
         return None
-    return query, services, _texts(update, services), match
+    return query, services, _texts(context), match
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

@@ -7,7 +7,6 @@ the matcher uses its wording at once, without a restart.
 
 from __future__ import annotations
 
-import asyncio
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -75,8 +74,7 @@ async def attach_entry(update: Update, context: BotContext) -> None:
     except LookupError:  # another admin reviewed it a moment ago
         await _gone(query, services, tr)
         return
-    # Rebuilding the index takes tens of milliseconds: keep the event loop free.
-    await asyncio.to_thread(engine.add_phrasing, phrasing.entry_id, phrasing.lang, phrasing.text)
+    await services.phrasings.learn(phrasing)
     done = tr.gettext("Attached to “{entry}”.").format(entry=_title(engine, entry_id, tr.lang))
     await answer_query(query, _short(done, 190))
     await _edit(query, *await _page_view(services, tr, 0, "📎 " + escape(done)))

@@ -157,7 +157,7 @@ async def _days_request(
     message = update.effective_message
     if services is None or message is None:
         return None
-    tr = _texts(update, services)
+    tr = _texts(context)
     if (days := _days(context.args)) is None:
         await _usage(message, tr, command)
         return None

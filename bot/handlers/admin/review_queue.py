@@ -119,7 +119,7 @@ async def review(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if services is None or message is None:
         return
-    text, markup = await _page_view(services, _texts(update, services), 0)
+    text, markup = await _page_view(services, _texts(context), 0)
     await message.reply_text(
         text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=_NO_PREVIEW
     )
