@@ -199,7 +199,7 @@ class _Lifecycle:
         check_catalogs()
         engine = self._engine
         if engine is None:
-            engine = await asyncio.to_thread(FaqEngine.load)
+            engine = await asyncio.to_thread(settings.load_engine)
         store = self._store
         if store is None:
             store = await Store.open(settings.database, user_hash_key=settings.user_hash_key())

