@@ -43,7 +43,8 @@ _AGE_RE = re.compile(
     r"(?:\d{1,2}|se|satu|dua|tiga|empat|one|two|three|four|a)\s*-?\s*"
     r"(?:hari|hr|minggu|mgg|pekan|days?|weeks?|wks?)\s*-?\s*(?:old|an)?\b"
     r"|\b(?:\d{1,2}|a|one|two)\s*-?\s*(?:day|week)s?\s*-?\s*old\b"
-    r"|\b(?:umur|usia|baru)\s*(?:1|2|se|satu|dua)\s*(?:bulan|bln)\b"
+    r"|\b(?:umur|usia|baru|bayi\w*|baby|anak\w*|dedek|newborn|infant|my|our)\s*"
+    r"(?:is\s*|nya\s*)?(?:0|1|2|se|satu|dua|one|two|a)\s*(?:bulan|bln|months?|mos?)\b"
     r"|\b(?:1|2|one|two|a)\s*-?\s*months?\s*-?\s*old\b"
 )
 Phrase = tuple[str, ...]
@@ -109,6 +110,7 @@ class _Modifier:
     through_lists: bool
     at_end: bool
     only: frozenset[str]
+    only_words: frozenset[str]  # the sign words whose other sense this is ("biru")
     unless_negated: bool
 
 
@@ -238,6 +240,7 @@ class SafetyTriage:
             through_lists=bool(item.get("through_lists")),
             at_end=bool(item.get("at_end")),
             only=frozenset(item.get("only") or ()),
+            only_words=frozenset(" ".join(p) for p in self._phrases(item.get("only_words")).items),
             unless_negated=bool(item.get("unless_negated")),
         )
 
@@ -348,21 +351,27 @@ class SafetyTriage:
         words = sentence.words
         clause = sentence.clause[mention.anchor]
         in_clause = [i for i, c in enumerate(sentence.clause) if c == clause]
-        present = any(sentence.clause[s] == clause for s, _ in self._present.spans(words))
+        # "kalau masih berdarah": a word for now after a cue, in the sign's clause
+        present = [s for s, _ in self._present.spans(words) if sentence.clause[s] == clause]
         owned = any(words[i] in self._owners or sentence.mine[i] for i in in_clause)
         for modifier in self._modifiers:
             if modifier.only and mention.sign.id not in modifier.only:
                 continue
-            if present and modifier.category in ("historical", "resolved", "hypothetical"):
+            if modifier.only_words and mention.word not in modifier.only_words:
                 continue
+            cancellable = modifier.category in ("historical", "resolved", "hypothetical")
             if owned and modifier.category == "generic":
                 continue
             pseudo = [range(s, e) for s, e in modifier.pseudo.spans(words)]
             for start, end in modifier.cues.spans(words):
-                if mention.own.intersection(range(start, end)):
+                if modifier.category != "other_sense" and mention.own.intersection(
+                    range(start, end)
+                ):
                     continue  # the sign's own words ("tidak mau nyusu", "can not breathe")
                 if any(start in p for p in pseudo):
                     continue
+                if cancellable and any(p > start for p in present):
+                    continue  # "keeps asking if it hurts" asks; "if it's still bleeding" says
                 if modifier.unless_negated and self._negators.spans(
                     words[max(0, start - 4) : start]
                 ):

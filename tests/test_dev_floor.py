@@ -63,6 +63,12 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
+    # 160 red flags and look-alikes written blind to the code; its first reading (82%
+    # recall, 22% false alarms) drove the second round of triage rules.
+    "safety-dev.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.75, True),
@@ -153,3 +159,16 @@ def test_no_evaluation_message_is_copied_into_the_tree(engine: FaqEngine) -> Non
                 if match is not None and match[1] >= 90:
                     copied.append((path.name, case["q"], match[0]))
     assert copied == []
+
+
+def test_every_emergency_of_every_set_gets_the_emergency_level(engine: FaqEngine) -> None:
+    # Not only a warning: 119/112 first, not "see a doctor soon".
+    missed = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as fp:
+            for case in read_cases(fp):
+                if case.get("safety") == "emergency":
+                    level = engine.triage.assess(case["q"]).level
+                    if level.label != "emergency":
+                        missed.append((path.name, case["q"], level.label))
+    assert missed == []
