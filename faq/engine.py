@@ -66,6 +66,13 @@ IDF_POWER = 0.5
 CONTEXT_WEIGHT = 0.4
 # A heading before a colon ("Ask a dermatologist: what is milia?") is a sentence of its own.
 _SENTENCE_RE = re.compile(r"[^.!?:;\n]+[.!?:;\n]*")
+# Words that change the topic in chat: what follows the last one is the question.
+_SHIFT_RE = re.compile(
+    r".*\b(?:btw|by the way|anyway|anyways|ngomong[- ]?ngomong|ngomong2|omong[- ]?omong|"
+    r"omong2|oh iya|oiya|eh iya|satu lagi|yang jadi pertanyaan|yg jadi pertanyaan|"
+    r"pertanyaannya|my question is|so my question|mau nanya|mau tanya)\b[\s,:.!-]*",
+    re.IGNORECASE | re.DOTALL,
+)
 _CLAUSE_RE = re.compile(r"(?<=\?)|[.!,;:\n]+|\s(?:tapi|tp|but|terus|trus|soalnya|because|karena)\s")
 # Words that make a clause a question.
 _INTERROGATIVES = frozenset(
@@ -404,7 +411,13 @@ class FaqEngine:
         return analysis, self._index.rank(weights)
 
     def _weights(self, text: str, analysis: Analysis) -> dict[str, float]:
-        """Terms of the question sentences weigh fully, context before them less."""
+        """Terms of the question weigh fully, context before it less: after a change of
+        topic ("..., btw milia bisa ilang sendiri?") only what follows is the question;
+        otherwise the sentences that end in "?", when there are others."""
+        if shift := _SHIFT_RE.search(text):
+            focus = set(self.analyzer.analyze(text[shift.end() :]).terms)
+            if focus:
+                return {t: 1.0 if t in focus else CONTEXT_WEIGHT for t in analysis.terms}
         sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
         questions = [s for s in sentences if s.endswith("?")]
         if len(sentences) < 2 or not questions:
