@@ -43,7 +43,7 @@ _AGE_RE = re.compile(
     r"(?:\d{1,2}|se|satu|dua|tiga|empat|one|two|three|four|a)\s*-?\s*"
     r"(?:hari|hr|minggu|mgg|pekan|days?|weeks?|wks?)\s*-?\s*(?:old|an)?\b"
     r"|\b(?:\d{1,2}|a|one|two)\s*-?\s*(?:day|week)s?\s*-?\s*old\b"
-    r"|\b(?:umur|usia|baru|bayi\w*|baby|anak\w*|dedek|newborn|infant|my|our)\s*"
+    r"|\b(?:umur|usia|baru|bayi\w*|baby|anak\w*|dedek|newborn|infant|my|our)\s*\(?\s*"
     r"(?:is\s*|nya\s*)?(?:0|1|2|se|satu|dua|one|two|a)\s*(?:bulan|bln|months?|mos?)\b"
     r"|\b(?:1|2|one|two|a)\s*-?\s*months?\s*-?\s*old\b"
 )
@@ -167,6 +167,7 @@ class SafetyTriage:
             self._leading = self._phrases(grammar["leading_words"]).firsts
             self._agent_markers = self._phrases(grammar["agent_markers"]).firsts
             self._list_words = self._phrases(grammar["list_words"]).firsts
+            self._generic_plurals = self._phrases(grammar["generic_plurals"]).firsts
             self._first_person = self._phrases(raw["first_person"]).firsts
             self._child = self._phrases(raw["child"])
             self._baby = self._phrases(raw["baby"])
@@ -187,7 +188,9 @@ class SafetyTriage:
         self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
         # Words that can stand in a list of signs: "no pain, redness or swelling".
         self._listable = frozenset().union(*(sign.words.firsts for sign in self._signs))
-        self._owners = self._first_person | self._child.firsts | self._baby.firsts
+        self._owners = (
+            self._first_person | self._child.firsts | self._baby.firsts
+        ) - self._generic_plurals
 
     # -- loading -----------------------------------------------------------------------
     def _norm(self, text: str) -> tuple[list[str], list[bool]]:
@@ -370,7 +373,7 @@ class SafetyTriage:
                     continue  # the sign's own words ("tidak mau nyusu", "can not breathe")
                 if any(start in p for p in pseudo):
                     continue
-                if cancellable and any(p > start for p in present):
+                if cancellable and any(p >= end for p in present):
                     continue  # "keeps asking if it hurts" asks; "if it's still bleeding" says
                 if modifier.unless_negated and self._negators.spans(
                     words[max(0, start - 4) : start]
@@ -406,8 +409,10 @@ class SafetyTriage:
             if before in self._agent_markers or (before.startswith("di") and len(before) > 5):
                 return False
             # "temen aku": the writer's friend; further on, the writer speaks of themself
+            # "temen (kantor) aku": a possessive right after the cue is still the friend
             if any(
-                (words[i] in self._first_person or sentence.mine[i]) and i > end for i in between
+                (words[i] in self._first_person or sentence.mine[i]) and i > end + 1
+                for i in between
             ):
                 return False
         counted = 0

@@ -69,6 +69,12 @@ SMALLTALK = [
     ("are you a real person", "identity"),
     ("bisa bantu apa aja", "help"),
     ("bye", "bye"),
+    ("is this an actual human replying?", "identity"),
+    ("what else can you help with", "help"),
+    ("oke deh, cabut dulu ya", "bye"),
+    ("met sore kak", "greeting"),
+    ("oalah gitu, noted kak", "ack"),
+    ("got it, thx!", "thanks"),
 ]
 
 
@@ -95,6 +101,11 @@ def test_smalltalk(engine: FaqEngine, message: str, intent: str) -> None:
     result = engine.ask(message)
     assert (result.status, result.smalltalk) == ("smalltalk", intent)
     assert not result.citations
+
+
+def test_after_a_change_of_topic_the_question_is_what_follows(engine: FaqEngine) -> None:
+    result = engine.ask("aku lagi pusing urusan kantor, eh btw milia bisa hilang sendiri ga?")
+    assert (result.status, result.entry_id) == ("answered", "does-it-go-away")
 
 
 def test_a_question_after_a_greeting_is_answered(engine: FaqEngine) -> None:
