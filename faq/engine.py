@@ -503,6 +503,9 @@ class FaqEngine:
         word_score = judgement.features.score if judgement.features else 0.0
         if small and (small.pure or word_score < SUGGEST_SCORE) and not (anchored and ranked):
             return "smalltalk"
+        # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it
+        if small and not self._asks(text):
+            return "smalltalk"
         blocking = self.analyzer.lexicon.out_of_scope
         if any(blocking.get(c, False) or (c in blocking and not anchored) for c in concepts):
             return "blocked"
@@ -529,6 +532,10 @@ class FaqEngine:
             "semantic_best": by_meaning[0],
             "semantic_margin": semantic[top] - others,
         }
+
+    def _asks(self, text: str) -> bool:
+        """Whether a message asks something: a "?" or a word that asks."""
+        return "?" in text or not _INTERROGATIVES.isdisjoint(self.analyzer.normalize_words(text))
 
     def _decide(self, text: str, judgement: Judgement, triage: Triage, lang: str) -> Result:
         ranked = judgement.ranked

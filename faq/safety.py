@@ -106,6 +106,7 @@ class _Modifier:
     backward: bool
     window: int
     sentence_reach: bool
+    question_reach: bool  # the sentence when it is a question, else the clause
     terminators: frozenset[str]
     through_lists: bool
     at_end: bool
@@ -200,6 +201,9 @@ class SafetyTriage:
         words: list[str] = []
         mine: list[bool] = []
         for word in self._analyzer.normalize_words(text):
+            if word in ("nya", "ku") and words:  # "nyusu nya", "bibir ku": a split suffix
+                mine[-1] = mine[-1] or word == "ku"
+                continue
             match = _SUFFIX_RE.match(word)
             if match and len(word) > 4:
                 word = match.group(1)
@@ -239,6 +243,7 @@ class SafetyTriage:
             backward=direction in ("backward", "both"),
             window=int(item["window"]),
             sentence_reach=item.get("reach") == "sentence",
+            question_reach=item.get("reach") == "question",
             terminators=self._phrases(item.get("terminators")).firsts,
             through_lists=bool(item.get("through_lists")),
             at_end=bool(item.get("at_end")),
@@ -403,6 +408,7 @@ class SafetyTriage:
         else:
             return False
         words, clause = sentence.words, sentence.clause
+        reach = modifier.sentence_reach or (modifier.question_reach and sentence.question)
         if modifier.category == "other_person":
             # "dipencet temen aku", "done by my friend": the friend did it, to the writer
             before = sentence.words[start - 1] if start else ""
@@ -415,6 +421,8 @@ class SafetyTriage:
                 for i in between
             ):
                 return False
+        # the clause the cue ends in: "bukan | karena kulitku merah" negates the next one
+        home = clause[end - 1] if end <= mention.anchor else clause[start]
         counted = 0
         for i in between:
             word = words[i]
@@ -423,10 +431,10 @@ class SafetyTriage:
             listed = modifier.through_lists and (word in self._listable or word in self._list_words)
             if not listed:
                 counted += 1
-                if not modifier.sentence_reach and clause[i] != clause[start]:
+                if not reach and clause[i] != home:
                     return False
-        crosses = clause[mention.anchor] != clause[start]
-        if not modifier.sentence_reach and crosses and not (modifier.through_lists and not counted):
+        crosses = clause[mention.anchor] != home
+        if not reach and crosses and not (modifier.through_lists and not counted):
             return False
         return counted <= modifier.window
 

@@ -75,6 +75,17 @@ FLOORS = {
         "safety_recall": (0.987, True),
         "false_alarms": (0.0125, False),
     },
+    # Sealed until every rule above was written, then read once (the first reading is in
+    # the README); development sets since.
+    "safety-blind.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.014, False),
+    },
+    "real-sealed.jsonl": {
+        "accuracy": (0.69, True),
+        "wrong": (0.04, False),
+        "refusal": (0.80, True),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.75, True),

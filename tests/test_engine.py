@@ -75,6 +75,7 @@ SMALLTALK = [
     ("met sore kak", "greeting"),
     ("oalah gitu, noted kak", "ack"),
     ("got it, thx!", "thanks"),
+    ("makasih kak, ternyata cuma milia biasa, lega deh", "thanks"),
 ]
 
 
