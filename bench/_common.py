@@ -148,6 +148,8 @@ def bot_env(server: FakeServer, database: Path, **extra: str) -> dict[str, str]:
         "SKINFAQ_DATABASE": str(database),
         "SKINFAQ_USER_HASH_KEY": HASH_KEY,
         "SKINFAQ_LOG_LEVEL": "INFO",
+        # the one setting a benchmark run chooses: words only, or meaning too
+        "SKINFAQ_ENCODER": os.environ.get("SKINFAQ_ENCODER", "none"),
         "PYTHONPATH": str(ROOT),
     }
     env |= extra

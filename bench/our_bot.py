@@ -16,14 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.app import build_application
 from bot.run import configure_logging, run
 from bot.settings import Settings
-from faq.engine import FaqEngine
 
 
 def main() -> int:
     settings = Settings.from_env()
     token = settings.token.get_secret_value() if settings.token is not None else None
     configure_logging(settings.log_level, secrets=(token, settings.webhook_secret))
-    engine = FaqEngine.load()
+    engine = settings.load_engine()
     return run(build_application(settings, engine=engine, rate_limit=False), settings)
 
 

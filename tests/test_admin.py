@@ -32,6 +32,7 @@ from bot.handlers.admin.reports import caption_fits
 from bot.settings import Settings
 from bot.storage import OutcomeStatus, ReviewStatus, Store
 from faq.engine import FaqEngine
+from tests.clock import Clock
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.png import decode, has_colour, png_size
 
@@ -42,16 +43,6 @@ FASTING = "milia kok muncul pas lagi puasa ramadhan"
 TARGET = "prevention"  # an entry that does not answer FASTING before review
 CONTAGIOUS = "milia bisa menular ga?"
 LASER_PRICE = "how much does laser removal cost"
-
-
-class Clock:
-    """A settable clock for the store, so records can be dated in the past."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")

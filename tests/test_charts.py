@@ -20,6 +20,7 @@ import pytest
 from bot import charts
 from bot.charts import ChartLabels, answered_shares, bars, by_language, stats_chart, unit_for
 from bot.storage import OutcomeCounts, OutcomeStatus, Store
+from tests.clock import Clock
 from tests.png import decode, has_colour, png_size
 
 KEY = b"test-key-0123456789abcdef"
@@ -27,17 +28,9 @@ T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 D0 = T0.date()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

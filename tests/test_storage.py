@@ -22,28 +22,16 @@ from bot import storage
 from bot.export import COLUMNS, write_csv, write_jsonl
 from bot.privacy import user_hash
 from bot.storage import LATEST_VERSION, MIGRATIONS, Candidate, Store, migrate, schema
+from tests.clock import Clock
 
 KEY = b"test-key-0123456789abcdef"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 USER_TABLES = ("questions", "feedback", "picks", "user_settings")
 
 
-class Clock:
-    """Injectable clock so tests control every stored timestamp."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
