@@ -138,7 +138,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
         )
         return 1
     engine = FaqEngine.load(args.data_dir, encoder=None)
-    texts = [t for ts in engine._phrasing_texts().values() for t in ts]
+    texts = [t for ts in engine.phrasing_texts().values() for t in ts]
     count = write_cache(args.data_dir / PHRASING_VECTORS, encoder, texts)
     print(f"embedded {count} phrasings with {encoder.name} into {args.data_dir / PHRASING_VECTORS}")
     return 0

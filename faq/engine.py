@@ -313,7 +313,7 @@ class FaqEngine:
 
             self.model = models[encoder.name]
             self.semantic: SemanticIndex | None = SemanticIndex(
-                encoder, self._phrasing_texts(), cache
+                encoder, self.phrasing_texts(), cache
             )
         else:
             self.model = models[LEXICAL]
@@ -344,7 +344,7 @@ class FaqEngine:
             data_dir / PHRASING_VECTORS,
         )
 
-    def _phrasing_texts(self) -> dict[str, list[str]]:
+    def phrasing_texts(self) -> dict[str, list[str]]:
         """Per entry, its questions and phrasings in both languages."""
         return {
             entry.id: [
@@ -402,13 +402,18 @@ class FaqEngine:
         ``ruled_out`` are words the message denies ("no pain"): they say what it is not
         about, so they do not count.
         """
+        analysis, weights = self._weighed(text, ruled_out)
+        return analysis, self._index.rank(weights)
+
+    def _weighed(self, text: str, ruled_out: Sequence[str]) -> tuple[Analysis, dict[str, float]]:
+        """The analysis of ``text`` and the weight of each of its terms."""
         text = text[:MAX_MATCH_CHARS]
         analysis = self.analyzer.analyze(text)
         weights = self._weights(text, analysis)
-        if ruled_out:
+        if ruled_out:  # "no pain": what the message is not about
             for term in self.analyzer.analyze(" ".join(ruled_out)).terms:
                 weights.pop(term, None)
-        return analysis, self._index.rank(weights)
+        return analysis, weights
 
     def _weights(self, text: str, analysis: Analysis) -> dict[str, float]:
         """Terms of the question weigh fully, context before it less: after a change of
@@ -450,7 +455,8 @@ class FaqEngine:
 
     def judge(self, text: str, ruled_out: Sequence[str] = ()) -> Judgement:
         """Rank the entries for ``text`` and estimate how likely the best one answers it."""
-        analysis, ranked = self.rank(text, ruled_out)
+        analysis, weights = self._weighed(text, ruled_out)
+        ranked = self._index.rank(weights)
         if not ranked:
             return Judgement(analysis, ranked, None, 0.0)
         words = {r.entry_id: r.score for r in ranked}
@@ -466,10 +472,6 @@ class FaqEngine:
             ranked.sort(key=lambda r: (-r.score, r.entry_id))
         top = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        weights = self._weights(text[:MAX_MATCH_CHARS], analysis)
-        if ruled_out:  # "no pain": what the message is not about
-            for term in self.analyzer.analyze(" ".join(ruled_out)).terms:
-                weights.pop(term, None)
         known = self._index.idf
         vocabulary = self._vocabulary[top.entry_id]
         # How much of what is asked the tree cannot explain: each term weighs as much as

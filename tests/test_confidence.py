@@ -172,7 +172,7 @@ def test_the_shipped_vectors_cover_every_phrasing_of_the_tree(engine: FaqEngine)
     semantic = [name for name in models if name != LEXICAL]
     for name in semantic:
         cached = load_cache(DATA_DIR / "phrasings.npz", name)
-        texts = [t for ts in engine._phrasing_texts().values() for t in ts]
+        texts = [t for ts in engine.phrasing_texts().values() for t in ts]
         keys = {hashlib.sha1(t.encode("utf-8")).hexdigest()[:16] for t in texts}
         assert keys <= set(cached), f"run 'skinfaq embed': {len(keys - set(cached))} missing"
 
