@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    SKINFAQ_DATABASE=/data/skinfaq.sqlite3
+    SKINFAQ_DATABASE=/data/skinfaq.sqlite3 \
+    MPLCONFIGDIR=/data/.matplotlib
 
 # A fixed uid and gid, so that a host folder bind-mounted on /data can be handed to the bot
 # with `chown 10001:10001`. The code stays root's: the bot writes only to /data.
