@@ -506,8 +506,9 @@ class FaqEngine:
         word_score = judgement.features.score if judgement.features else 0.0
         if small and (small.pure or word_score < SUGGEST_SCORE) and not (anchored and ranked):
             return "smalltalk"
-        # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it
-        if small and not self._asks(text):
+        # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it;
+        # "ini bot ya? atau orang beneran?": a question small talk asks by nature
+        if small and (not self._asks(text) or (small.intent.asks and not anchored)):
             return "smalltalk"
         blocking = self.analyzer.lexicon.out_of_scope
         if any(blocking.get(c, False) or (c in blocking and not anchored) for c in concepts):

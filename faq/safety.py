@@ -36,6 +36,7 @@ from faq.text import Analyzer, fold
 _SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
 _CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]]+| - ")
 _SUFFIX_RE = re.compile(r"^([a-z]{3,}?)(nya|ku|mu)$")
+_DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
 _YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
 _AGE_RE = re.compile(
@@ -311,7 +312,8 @@ class SafetyTriage:
 
     def _sentences(self, text: str) -> list[_Sentence]:
         sentences = []
-        for raw in _SENTENCE_RE.findall(fold(text)):
+        # "38.2", "38,5": a decimal point ends no sentence and splits no clause
+        for raw in _SENTENCE_RE.findall(_DECIMAL_RE.sub(r"\1 \2", fold(text))):
             words: list[str] = []
             clause: list[int] = []
             mine: list[bool] = []

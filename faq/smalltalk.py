@@ -24,6 +24,9 @@ class SmalltalkIntent:
     id: str
     phrases: tuple[tuple[str, ...], ...]
     reply: Mapping[str, str]
+    # Asked as a question by nature ("are you a bot?", "what can you do?"): small talk
+    # even in a question, unless the message is about milia.
+    asks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class Smalltalk:
                     id=str(item["id"]),
                     phrases=tuple(self._words(p) for p in item["phrases"]),
                     reply={lang: str(item["reply"][lang]) for lang in ("en", "id")},
+                    asks=bool(item.get("asks")),
                 )
                 for item in raw["intents"]
             )
