@@ -37,6 +37,9 @@ _SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?\n]*")
 _CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]]+| - ")
 _SUFFIX_RE = re.compile(r"^([a-z]{3,}?)(nya|ku|mu)$")
 _DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
+# "my 4 yr old", "umur 3 tahun": a child; "4 month old", "7 bulan": a baby
+_CHILD_AGE_RE = re.compile(r"\b\d{1,2}\s*-?\s*(?:yr|yrs|year|years|tahun|thn|th)\s*-?\s*(?:old)?\b")
+_BABY_AGE_RE = re.compile(r"\b\d{1,2}\s*-?\s*(?:month|months|mo|mos|bulan|bln)\s*-?\s*(?:old)?\b")
 _YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
 _AGE_RE = re.compile(
@@ -304,9 +307,10 @@ class SafetyTriage:
         newborn = bool(self._newborn.spans(words)) or bool(_AGE_RE.search(fold(text)))
         if newborn:
             subjects.add("newborn")
-        if newborn or self._baby.spans(words):
+        folded = fold(text)
+        if newborn or self._baby.spans(words) or _BABY_AGE_RE.search(folded):
             subjects.add("baby")
-        if "baby" in subjects or self._child.spans(words):
+        if "baby" in subjects or self._child.spans(words) or _CHILD_AGE_RE.search(folded):
             subjects.add("child")
         return subjects
 
@@ -395,7 +399,10 @@ class SafetyTriage:
     ) -> bool:
         """Whether the cue at ``start:end`` has ``mention`` in its scope."""
         if modifier.category == "other_sense":
-            # another sense belongs to the word next to it, whichever word of a pair
+            # another sense belongs to the word next to it, whichever word of a pair; a
+            # cue may hold the sign's word itself ("see red", "skin breathe")
+            if any(start <= i < end for i in mention.own):
+                return True
             return any(
                 (modifier.forward and 0 <= i - end < modifier.window)
                 or (modifier.backward and 0 <= start - i - 1 < modifier.window)
@@ -436,9 +443,25 @@ class SafetyTriage:
                 if not reach and clause[i] != home:
                     return False
         crosses = clause[mention.anchor] != home
-        if not reach and crosses and not (modifier.through_lists and not counted):
+        # past the cue's clause, only a list of signs carries it on ("... red and painful"),
+        # not a new clause ("kalau liat lampu, perih")
+        if (
+            not reach
+            and crosses
+            and not (modifier.through_lists and self._lists_on(sentence, between, mention.anchor))
+        ):
             return False
         return counted <= modifier.window
+
+    def _lists_on(self, sentence: _Sentence, between: range, anchor: int) -> bool:
+        """Whether every clause boundary up to ``anchor`` follows a sign or a list word."""
+        words, clause = sentence.words, sentence.clause
+        for i in (*between, anchor):
+            if i > 0 and clause[i] != clause[i - 1]:
+                before = words[i - 1]
+                if before not in self._listable and before not in self._list_words:
+                    return False
+        return True
 
     def _tagged(self, sentence: _Sentence, mention: _Mention) -> bool:
         """ "milia emang ga sakit ya?": a negated sign asked about, not ruled out."""

@@ -93,6 +93,12 @@ FLOORS = {
         "safety_recall": (0.987, True),
         "false_alarms": (0.0, False),
     },
+    # A fifth, mostly English (first reading 87.5% recall, 10% false alarms, 85% of the
+    # emergencies at emergency level).
+    "safety-dev-4.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
     "chat-dev.jsonl": {
         "accuracy": (0.915, True),
         "wrong": (0.008, False),
