@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.settings import Settings, SettingsError
-from faq.answer import Composer, Result
+from faq.answer import Result
 from faq.engine import FaqEngine
 from faq.evaluate import evaluate, format_report, read_cases
 from faq.sources import DATA_DIR, PHRASING_VECTORS, DataError
-from faq.text import Analyzer, Lexicon
 from faq.tree import check_tree
 
 
@@ -160,22 +159,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from faq.calibrate import placeholder
     from faq.confidence import load_models
     from faq.semantic import default_encoder
-    from faq.tree import load_tree
 
     # An encoder named in SKINFAQ_ENCODER is fitted too, even before it has a model.
     encoder = default_encoder()
     models = load_models(args.data_dir)
     if encoder is not None and encoder.name not in models:
         models = {**models, encoder.name: placeholder(encoder.name)}
-    tree = load_tree(args.data_dir)
-    engine = FaqEngine(
-        tree,
-        Analyzer(Lexicon.load(args.data_dir)),
-        Composer.load(tree, args.data_dir),
-        encoder,
-        models,
-        args.data_dir / PHRASING_VECTORS,
-    )
+    engine = FaqEngine.load(args.data_dir, encoder=encoder, models=models)
     fits = calibrate(engine, cases, blend=args.blend)
     for name, fitted in fits.items():
         model = fitted.model

