@@ -180,7 +180,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         for row in fitted.table:
             print(f"    {row['bin']}  {row['n']:4d}  {row['predicted']:.3f}  {row['observed']:.3f}")
     if args.write:
-        print(f"wrote {write_models({n: f.model for n, f in fits.items()}, args.data_dir)}")
+        # A model this run could not refit (its encoder is not loaded) is kept as it
+        # was, and named: it still describes the tree it was fitted on.
+        kept = sorted(n for n in models if n not in fits)
+        fitted = {n: f.model for n, f in fits.items()}
+        print(f"wrote {write_models({**models, **fitted}, args.data_dir)}")
+        for name in kept:
+            print(f"kept {name} as it was: refit it with its encoder loaded (SKINFAQ_ENCODER)")
     return 0
 
 

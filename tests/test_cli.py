@@ -107,3 +107,22 @@ def test_tree_for_readers_and_tools(capsys: pytest.CaptureFixture[str]) -> None:
     topics = json.loads(out)
     assert [t["id"] for t in topics][:2] == ["about", "causes"]
     assert sum(len(t["entries"]) for t in topics) == 29
+
+
+def test_calibrate_words_only_keeps_the_model_of_an_encoder_it_did_not_load(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faq.confidence import LEXICAL, load_models
+
+    monkeypatch.delenv("SKINFAQ_ENCODER", raising=False)
+    data = Path(shutil.copytree(DATA_DIR, tmp_path / "data"))
+    before = load_models(data)
+    others = set(before) - {LEXICAL}
+    assert others, "the shipped data has a model for an encoder"
+    code, out, _ = run(capsys, "calibrate", str(DEV_SET), "--write", "--data-dir", str(data))
+    assert code == 0
+    after = load_models(data)
+    assert set(after) == set(before)
+    for name in others:
+        assert after[name] == before[name] and f"kept {name}" in out
+    assert after[LEXICAL].report["fitted_on"] != before[LEXICAL].report["fitted_on"]
