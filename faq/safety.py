@@ -38,7 +38,9 @@ _CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]]+| - ")
 _SUFFIX_RE = re.compile(r"^([a-z]{3,}?)(nya|ku|mu)$")
 _DECIMAL_RE = re.compile(r"(\d)[.,](\d)")
 # "my 4 yr old", "umur 3 tahun": a child; "4 month old", "7 bulan": a baby
-_CHILD_AGE_RE = re.compile(r"\b\d{1,2}\s*-?\s*(?:yr|yrs|year|years|tahun|thn|th)\s*-?\s*(?:old)?\b")
+_CHILD_AGE_RE = re.compile(
+    r"\b\d{1,2}\s*-?\s*(?:yr|yrs|year|years|yo|y/o|tahun|thn|th)\s*-?\s*(?:old)?\b"
+)
 _BABY_AGE_RE = re.compile(r"\b\d{1,2}\s*-?\s*(?:month|months|mo|mos|bulan|bln)\s*-?\s*(?:old)?\b")
 _YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
@@ -51,6 +53,7 @@ _AGE_RE = re.compile(
     r"(?:is\s*|nya\s*)?(?:0|1|2|se|satu|dua|one|two|a)\s*(?:bulan|bln|months?|mos?)\b"
     r"|\b(?:1|2|one|two|a)\s*-?\s*months?\s*-?\s*old\b"
 )
+_AGE_WORD_RE = re.compile(r"\b(?:old|umur\w*|usia\w*|baru|(?:she|he)(?:'?s| is))\b")
 Phrase = tuple[str, ...]
 
 
@@ -304,10 +307,16 @@ class SafetyTriage:
     def _subjects(self, text: str, words: list[str]) -> set[str]:
         """Whom the message is about, of those some signs require."""
         subjects: set[str] = set()
-        newborn = bool(self._newborn.spans(words)) or bool(_AGE_RE.search(fold(text)))
+        folded = fold(text)
+        young = bool(self._baby.spans(words) or self._child.spans(words))
+        # "3 minggu" is an age in talk of a baby or a child, elsewhere a while ("bengkak
+        # 1 hari", "redness for a day"); "3 weeks old", "umur 3 minggu" are ages anywhere
+        newborn = bool(self._newborn.spans(words)) or any(
+            young or _AGE_WORD_RE.search(folded, max(0, age.start() - 12), age.end())
+            for age in _AGE_RE.finditer(folded)
+        )
         if newborn:
             subjects.add("newborn")
-        folded = fold(text)
         if newborn or self._baby.spans(words) or _BABY_AGE_RE.search(folded):
             subjects.add("baby")
         if "baby" in subjects or self._child.spans(words) or _CHILD_AGE_RE.search(folded):
@@ -384,8 +393,12 @@ class SafetyTriage:
                     continue  # the sign's own words ("tidak mau nyusu", "can not breathe")
                 if any(start in p for p in pseudo):
                     continue
-                if cancellable and any(p >= end for p in present):
-                    continue  # "keeps asking if it hurts" asks; "if it's still bleeding" says
+                # "keeps asking if it hurts" asks; "if it's still bleeding" says; "yesterday
+                # fine, now oozing": a word for now closing the cue opens what follows
+                if cancellable and any(
+                    p >= end or (start < p and mention.start >= end) for p in present
+                ):
+                    continue
                 if modifier.unless_negated and self._negators.spans(
                     words[max(0, start - 4) : start]
                 ):

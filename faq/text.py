@@ -38,7 +38,9 @@ from faq.sources import DATA_DIR, DataError
 _ZERO_WIDTH_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
-_REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2(?:an|nya|in)?$")
+_REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2(an|nya|in)?$")
+# A question word said twice is an indefinite: "apa-apa" is "anything", not "what".
+_INDEFINITES = frozenset(["apa", "siapa", "mana"])
 MAX_PHRASE = 4
 # What fold() does to ASCII: control characters become spaces, a backtick an apostrophe.
 _ASCII_FOLD: Final = {**dict.fromkeys([*range(32), 127], " "), ord("`"): "'"}
@@ -71,11 +73,18 @@ def split_words(folded: str) -> list[str]:
         parts = raw.split("-") if "-" in raw else [raw]
         if len(parts) == 2 and (parts[0] == parts[1] or parts[1] in ("an", "nya")):
             parts = [parts[0]]  # bintik-bintik, milia-an, kecil-nya
+            if parts[0] in _INDEFINITES and parts[0] == raw.split("-")[1]:
+                parts = [parts[0] + "pun"]  # apa-apa: "anything", no question
         for part in parts:
             if emphasis:
                 part = _REPEAT_RE.sub(r"\1", part)
             if "2" in part and (match := _REDUP_DIGIT_RE.match(part)):
                 part = match.group(1)  # bintik2 -> bintik
+                if part in _INDEFINITES and not match.group(2):
+                    part += "pun"  # apa2, siapa2: "anything", "anyone"
+                if match.group(2) == "an":  # ngos2an -> ngos ngosan, as ngos-ngosan
+                    out.append(part)
+                    part += "an"
             if part:
                 out.append(part)
     return out

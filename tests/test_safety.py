@@ -188,3 +188,56 @@ def test_questions_without_a_question_mark(
 def test_assertion_decides(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
     """A sign counts when the writer reports it, now, of themself or their child."""
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # chat spellings of reduplicated words: "ngos2an" is "ngos-ngosan"
+        ("bayiku 2 minggu napasnya ngos2an dari tadi", EMERGENCY),
+        ("iga anakku (1 bulan) keliatan ketarik ke dalam tiap napas", EMERGENCY),
+        # a child's age written short, and a child who does not respond
+        ("my 3yo is burning up and isn't really answering when i call her", EMERGENCY),
+        ("si kecil 9 bulan dipanggil gak noleh, lemes", EMERGENCY),
+        ("couldn't rouse my 5 week old for his feed", EMERGENCY),
+        # infection described: warm skin, throbbing, a yellow head, thick discharge
+        ("kulit di sekitar bekas pencetan kerasa panas", URGENT),
+        ("the spot i picked is warm and kind of pulsing", URGENT),
+        ("it has a yellow head now", URGENT),
+        ("dari lukanya keluar yg kentel", URGENT),
+        ("tulisan di hp keliatan dobel sejak benjolan di kelopak mata membesar", URGENT),
+        # a word for now right after "fine" opens what follows
+        ("yesterday fine, now it's oozing", URGENT),
+        # the past ends at a contrast
+        (
+            "he used to feed every 3 hours but since noon he's only fed twice, he's 2 weeks",
+            URGENT,
+        ),
+        # a duration is not a newborn's age: no emergency for warm skin of a grown-up
+        ("bengkak 2 hari abis laser, terasa hangat", URGENT),
+        # other senses and other people, including animals and what a video shows
+        ("di rumah sakit bisa ekstraksi milia ga?", NONE),
+        ("rumah sakit deket rumah penuh, klinik mana yang bisa ekstraksi milia?", NONE),
+        ("my dog has a swollen ear, unrelated but do dogs get milia?", NONE),
+        ("his face looked so puffy in the video, was it filler?", NONE),
+        ("feeling a bit blue, my baby has milk spots and i can't stop googling", NONE),
+        ("my wallet is bleeding after buying all these creams lol", NONE),
+        ("mukanya merah tiap mau pup, wajar kan? dia 2 minggu", NONE),
+        ("mataku bengkak abis nangis semalem, bisa bikin milia ga?", NONE),
+        ("does eye cream make milia worse?", NONE),
+        # expected after a procedure, or conditional in a question
+        ("there may be some redness for a day after de-roofing, right?", NONE),
+        ("how long does the swelling last after cryotherapy usually?", NONE),
+        ("if i get a peel and my skin turns red after, should i worry?", NONE),
+        ("sempet agak merah abis ekstraksi, sekarang udah nggak", NONE),
+        ("the red mark is fading, will the milia come back?", NONE),
+        # counts of a baby's wet nappies are not a sign unless few
+        ("bayiku 3 minggu pipisnya 8x sehari, nyusu tiap 2 jam", NONE),
+        ("my 2 week old has only had 2 wet nappies today", URGENT),
+    ],
+)
+def test_described_signs_and_their_senses(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    """Signs in everyday words, and sign words that are not a sign of the writer now."""
+    assert triage.assess(message).level == level

@@ -24,12 +24,22 @@ def analyzer() -> Analyzer:
         ("milia-an", ["milia"]),
         ("bangettt", ["banget"]),
         ("MÍLIA\u200b!!", ["milia"]),
-        ("nyut2an", ["nyut"]),
+        ("nyut2an", ["nyut", "nyutan"]),
         ("don't", ["dont"]),
+        ("gak dikasih apa2", ["gak", "dikasih", "apapun"]),
     ],
 )
 def test_split_words_undoes_chat_spelling(raw: str, words: list[str]) -> None:
     assert split_words(fold(raw)) == words
+
+
+@pytest.mark.parametrize(
+    ("digits", "hyphen"),
+    [("nyut2an", "nyut-nyutan"), ("ngos2an", "ngos-ngosan"), ("bintik2", "bintik-bintik"),
+     ("apa2", "apa-apa"), ("siapa2", "siapa-siapa")],
+)  # fmt: skip
+def test_both_spellings_of_a_reduplicated_word_are_the_same_words(digits: str, hyphen: str) -> None:
+    assert split_words(digits) == split_words(hyphen)
 
 
 def test_fold_removes_control_and_zero_width_characters() -> None:
