@@ -6,6 +6,7 @@ logged as unanswered. The phrases and replies are data (``smalltalk.yaml``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,14 @@ import yaml
 
 from faq.sources import DATA_DIR, DataError
 from faq.text import Analyzer
+
+# Laughter as chat spells it, at any length: "wkwkwk", "kwkw", "hahaha", "hehe",
+# "xixixi", "awokwokwok", "lol", "lmao". Every form reads as the word "haha".
+LAUGH = "haha"
+_LAUGH_RE = re.compile(
+    r"(?:w*(?:wk|kw)+[wk]*|(?:h+[aeio]+){2,}h*|(?:[aeio]h+){2,}[aeio]*|(?:x+i+){2,}|"
+    r"a*w+o+k+(?:w+o+k+)*|lo+l(?:ol)*|lmf?ao+|rofl)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +74,9 @@ class Smalltalk:
 
     def find(self, text: str) -> SmalltalkMatch | None:
         """The first intent whose phrase occurs in ``text``, if any."""
-        words = self._analyzer.normalize_words(text)
+        words = [
+            LAUGH if _LAUGH_RE.fullmatch(w) else w for w in self._analyzer.normalize_words(text)
+        ]
         present = set(words)
         if self._first_words.isdisjoint(present):
             return None

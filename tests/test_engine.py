@@ -76,6 +76,12 @@ SMALLTALK = [
     ("oalah gitu, noted kak", "ack"),
     ("got it, thx!", "thanks"),
     ("makasih kak, ternyata cuma milia biasa, lega deh", "thanks"),
+    # laughter at any length, and "P", the chat way to call someone
+    ("wkwkwkwk", "ack"),
+    ("hahahaha oke", "ack"),
+    ("LOL", "ack"),
+    ("awokwokwok", "ack"),
+    ("P", "greeting"),
 ]
 
 
@@ -269,3 +275,11 @@ def test_index_rank_matches_the_definition_with_several_frequent_terms() -> None
     for _ in range(300):
         terms = rng.sample([*vocabulary, "common", "usual", "unknown"], rng.randint(1, 5))
         _check_rank(index, {t: rng.choice((1.0, 0.4)) for t in terms})
+
+
+@pytest.mark.parametrize("message", ["aha toner for milia?", "huhu milia aku ga ilang2"])
+def test_words_that_only_look_like_laughter_are_not_small_talk(
+    engine: FaqEngine, message: str
+) -> None:
+    # AHA is an acid; "huhu" is a sigh, and the question after it is real
+    assert engine.ask(message).status != "smalltalk"
