@@ -481,6 +481,10 @@ class FaqEngine:
         # How much of what is asked the tree cannot explain: each term weighs as much as
         # it says (its IDF; a word no entry has says the most), in the clause that asks.
         focus = self._focus(text[:MAX_MATCH_CHARS], analysis, weights)
+        if all(t not in known for t in focus):
+            # "... muncul milia di bekas ruamnya, itu ada kaitannya ga?": a question that
+            # points back at what came before asks about all of it
+            focus = weights
         informative = {t: w * known.get(t, self._index.max_idf) for t, w in focus.items()}
         total = sum(informative.values()) or 1.0
         features = Features(

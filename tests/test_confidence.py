@@ -77,6 +77,22 @@ def test_words_in_a_context_clause_do_not_count_as_the_question(engine: FaqEngin
     assert judged.features is not None and judged.features.unknown == 0.0
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "abis dermabrasi bulan lalu muncul milia di pipi, itu ada kaitannya ga?",
+        "pake krim malam yg tebel bgt trus muncul milia, emang nyambung?",
+    ],
+)
+def test_a_question_that_points_back_asks_about_what_came_before(
+    engine: FaqEngine, message: str
+) -> None:
+    # "is that related?" has no word the tree knows: the question is the whole message
+    judged = engine.judge(message)
+    assert judged.features is not None and judged.features.unknown < 0.5
+    assert engine.ask(message).status in {"answered", "suggest"}
+
+
 def test_the_shipped_models_are_fitted_and_their_figures_recorded() -> None:
     models = load_models()
     lexical = models[LEXICAL]

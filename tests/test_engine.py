@@ -48,6 +48,8 @@ ANSWERED = [
 ]
 
 UNANSWERED = [
+    "my dog has white bumps on his belly, is that milia?",
+    "resep mpasi buat bayi 6 bulan dong",
     "apakah milia menular ke pasangan?",
     "is milia contagious",
     "berapa harga krim retinoid di apotek",
