@@ -183,8 +183,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         # A model this run could not refit (its encoder is not loaded) is kept as it
         # was, and named: it still describes the tree it was fitted on.
         kept = sorted(n for n in models if n not in fits)
-        fitted = {n: f.model for n, f in fits.items()}
-        print(f"wrote {write_models({**models, **fitted}, args.data_dir)}")
+        refitted = {n: f.model for n, f in fits.items()}
+        print(f"wrote {write_models({**models, **refitted}, args.data_dir)}")
         for name in kept:
             print(f"kept {name} as it was: refit it with its encoder loaded (SKINFAQ_ENCODER)")
     return 0

@@ -34,12 +34,13 @@ FEATURES = (
     "foreign",
     "anchored",
     "terms",
+    "outside",
     "semantic",
     "agree",
     "semantic_best",
     "semantic_margin",
 )
-LEXICAL_FEATURES = FEATURES[:6]
+LEXICAL_FEATURES = FEATURES[:7]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,9 @@ class Features:
     foreign: float  # share of its known terms that the best entry does not have
     anchored: float  # 1 when the message names milia (or a synonym)
     terms: float  # how many terms the message has, log-scaled
+    # 1 when the message names a topic the sources do not cover outside what it asks
+    # ("milia bahaya ga? takut kanker"): the scene, or part of the question after all
+    outside: float = 0.0
     semantic: float = 0.0  # cosine of the message to the best entry's closest phrasing
     agree: float = 0.0  # 1 when meaning alone picks the same entry
     semantic_best: float = 0.0  # cosine to the closest phrasing of any entry

@@ -495,6 +495,7 @@ class FaqEngine:
             / total,
             anchored=float(bool(analysis.concepts & self.analyzer.lexicon.anchors)),
             terms=math.log1p(len(weights)),
+            outside=float(any(self._uncovered(c) for c in analysis.concepts)),
             **self._semantic_features(semantic, top.entry_id),
         )
         return Judgement(analysis, ranked, features, self.model.probability(features))
@@ -517,8 +518,14 @@ class FaqEngine:
         # "ini bot ya? atau orang beneran?": a question small talk asks by nature
         if small and (not self._asks(text) or (small.intent.asks and not anchored)):
             return "smalltalk"
+        # A topic the sources do not cover blocks the answer when the message asks about
+        # it; named only around the question, the confidence model weighs it.
         blocking = self.analyzer.lexicon.out_of_scope
-        if any(blocking.get(c, False) or (c in blocking and not anchored) for c in concepts):
+        asked = {t for t, w in self._weights(text[:MAX_MATCH_CHARS], analysis).items() if w == 1.0}
+        if any(
+            (self._uncovered(c) and c in asked) or (c in blocking and not anchored)
+            for c in concepts
+        ):
             return "blocked"
         if not ranked:
             return "unmatched"
@@ -530,6 +537,10 @@ class FaqEngine:
         if not anchored and familiar < UNANCHORED_FAMILIAR - 1e-9:
             return "elsewhere"
         return None
+
+    def _uncovered(self, concept: str) -> bool:
+        """Whether ``concept`` is a topic the sources do not cover, even in a milia question."""
+        return self.analyzer.lexicon.out_of_scope.get(concept, False)
 
     @staticmethod
     def _semantic_features(semantic: Mapping[str, float], top: str) -> dict[str, float]:

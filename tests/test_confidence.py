@@ -93,6 +93,27 @@ def test_a_question_that_points_back_asks_about_what_came_before(
     assert engine.ask(message).status in {"answered", "suggest"}
 
 
+@pytest.mark.parametrize(
+    "message", ["milia bisa jadi kanker ga?", "is milia cancer? my aunt had melanoma"]
+)
+def test_a_topic_the_sources_do_not_cover_blocks_the_answer_when_asked(
+    engine: FaqEngine, message: str
+) -> None:
+    assert engine.gate(message, engine.judge(message)) == "blocked"
+    assert engine.ask(message).status == "unanswered"
+
+
+def test_a_topic_named_only_around_the_question_is_weighed_not_blocking(
+    engine: FaqEngine,
+) -> None:
+    message = "milia di pipi bahaya ga? soalnya aku takut kanker"
+    judged = engine.judge(message)
+    assert engine.gate(message, judged) is None
+    assert judged.features is not None and judged.features.outside == 1.0
+    plain = engine.judge("milia di pipi bahaya ga?")
+    assert plain.features is not None and plain.features.outside == 0.0
+
+
 def test_the_shipped_models_are_fitted_and_their_figures_recorded() -> None:
     models = load_models()
     lexical = models[LEXICAL]
