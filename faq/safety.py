@@ -44,6 +44,12 @@ _CHILD_AGE_RE = re.compile(
 _BABY_AGE_RE = re.compile(r"\b\d{1,2}\s*-?\s*(?:month|months|mo|mos|bulan|bln)\s*-?\s*(?:old)?\b")
 _YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
+# a reading with its unit: "101f", "39c"
+_UNIT_READING_RE = re.compile(r"^(3[89]|4[01])c$|^(10[0-5])f$")
+# a count of ten or more: "30 new ones", "from 3 to 40"
+_MANY_RE = re.compile(r"^[1-9]\d{1,2}$")
+_AGE_UNITS = frozenset(["now", "im", "aged", "age", "umur", "usia", "years", "yrs", "yo",
+                        "tahun", "thn", "th", "turned", "turning"])  # fmt: skip
 _AGE_RE = re.compile(
     r"\b(?:umur|usia|baru|bayi|baby|newborn|my|anakku|bayiku)?\s*"
     r"(?:\d{1,2}|se|satu|dua|tiga|empat|one|two|three|four|a)\s*-?\s*"
@@ -52,8 +58,13 @@ _AGE_RE = re.compile(
     r"|\b(?:umur|usia|baru|bayi\w*|baby|anak\w*|dedek|newborn|infant|my|our)\s*\(?\s*"
     r"(?:is\s*|nya\s*)?(?:0|1|2|se|satu|dua|one|two|a)\s*(?:bulan|bln|months?|mos?)\b"
     r"|\b(?:1|2|one|two|a)\s*-?\s*months?\s*-?\s*old\b"
+    # "belum genap dua bulan", "under 2 months", "2mo"
+    r"|\bbelum\s+genap\s+(?:1|2|3|se|satu|dua|tiga)\s*(?:bulan|bln)\b"
+    r"|\b[0-2]\s*-?\s*(?:mo|mos|mth|mths)\b"
 )
-_AGE_WORD_RE = re.compile(r"\b(?:old|umur\w*|usia\w*|baru|(?:she|he)(?:'?s| is))\b")
+_AGE_WORD_RE = re.compile(
+    r"\b(?:old|umur\w*|usia\w*|baru|genap|(?:she|he)(?:'?s| is))\b|\d\s*-?\s*(?:mo|mos|mths?)\b"
+)
 Phrase = tuple[str, ...]
 
 
@@ -127,7 +138,7 @@ class _Sign:
     id: str
     level: SafetyLevel
     words: _Phrases
-    near: tuple[_Phrases, _Phrases] | None
+    near: tuple[tuple[_Phrases, _Phrases], ...]  # pairs of word lists
     window: int
     requires: str | None
     askable: bool
@@ -135,8 +146,7 @@ class _Sign:
     @property
     def triggers(self) -> frozenset[str]:
         """Words of which a message must contain one for the sign to match."""
-        near = self.near[0].firsts if self.near is not None else frozenset()
-        return self.words.firsts | near
+        return self.words.firsts.union(*(first.firsts for first, _ in self.near))
 
 
 @dataclass(slots=True)
@@ -176,6 +186,10 @@ class SafetyTriage:
             self._agent_markers = self._phrases(grammar["agent_markers"]).firsts
             self._list_words = self._phrases(grammar["list_words"]).firsts
             self._generic_plurals = self._phrases(grammar["generic_plurals"]).firsts
+            self._answers_no = self._phrases(grammar["answers_no"])
+            self._not_answers = self._phrases(grammar["not_answers"])
+            self._care = self._phrases(grammar["care_words"])
+            self._topic = self._phrases(grammar["topic_words"]).firsts
             self._first_person = self._phrases(raw["first_person"]).firsts
             self._child = self._phrases(raw["child"])
             self._baby = self._phrases(raw["baby"])
@@ -221,10 +235,17 @@ class SafetyTriage:
         for i, word in enumerate(words):
             if _YEAR_RE.match(word):
                 words[i] = "@year"
-            elif _READING_RE.match(word) and self._reading_words.intersection(
-                words[max(0, i - 3) : i + 3]
+            elif _UNIT_READING_RE.match(word) or (
+                _READING_RE.match(word)
+                and self._reading_words.intersection(words[max(0, i - 3) : i + 3])
             ):
                 words[i] = "@fever_reading"
+            elif (
+                _MANY_RE.match(word)
+                and words[i - 1 : i] != ["am"]
+                and not _AGE_UNITS.intersection(words[i + 1 : i + 2] + words[i - 1 : i])
+            ):
+                words[i] = "@many"  # a count, not an age ("i am 30", "now 30", "30 yo")
         return words, mine
 
     def _phrases(self, items: Sequence[str] | None) -> _Phrases:
@@ -260,15 +281,19 @@ class SafetyTriage:
         )
 
     def _sign(self, item: dict[str, Any]) -> _Sign:
-        near = item.get("near")
+        near = item.get("near") or []
         requires = item.get("requires")
         if requires not in (None, "child", "baby", "newborn"):
             raise ValueError(f"requires must be child, baby or newborn: {requires}")
+        if len(near) % 2:
+            raise ValueError(f"sign {item.get('id')}: near lists come in pairs")
         return _Sign(
             id=str(item["id"]),
             level=SafetyLevel[str(item["level"]).upper()],
             words=self._phrases(item.get("words")),
-            near=(self._phrases(near[0]), self._phrases(near[1])) if near else None,
+            near=tuple(
+                (self._phrases(near[i]), self._phrases(near[i + 1])) for i in range(0, len(near), 2)
+            ),
             window=int(item.get("window", 4)),
             requires=requires,
             askable=bool(item.get("askable")),
@@ -286,11 +311,15 @@ class SafetyTriage:
         level, signs = SafetyLevel.NONE, []
         reported: set[str] = set()
         denied: list[str] = []
-        for sentence in sentences:
-            for mention in self._mentions(sentence):
+        for number, sentence in enumerate(sentences):
+            mentions = self._mentions(sentence)
+            # "Merah? Nggak.": a sign asked about and answered no in the next sentence
+            answered_no = sentence.question and self._answers_no_to(sentences[number + 1 :])
+            signed = frozenset().union(*(m.own for m in mentions))
+            for mention in mentions:
                 if mention.sign.requires and mention.sign.requires not in subjects:
                     continue
-                why = self._unasserted(sentence, mention)
+                why = "negated" if answered_no else self._unasserted(sentence, mention, signed)
                 if why is None:
                     signs.append(mention.sign.id)
                     reported.add(mention.word)
@@ -303,6 +332,13 @@ class SafetyTriage:
             # "awalnya ga sakit, sekarang sakit": a sign reported anywhere is not ruled out
             ruled_out=tuple(dict.fromkeys(w for w in denied if w not in reported)),
         )
+
+    def _answers_no_to(self, following: Sequence[_Sentence]) -> bool:
+        """Whether the next sentence begins with a plain no ("Nope.", "nggak sih")."""
+        if not following:
+            return False
+        words = following[0].words
+        return bool(self._answers_no.spans(words[:1])) and not self._not_answers.spans(words[:4])
 
     def _subjects(self, text: str, words: list[str]) -> set[str]:
         """Whom the message is about, of those some signs require."""
@@ -357,8 +393,7 @@ class SafetyTriage:
             for start, end in sign.words.spans(words):
                 own = frozenset(range(start, end))
                 mentions.append(_Mention(sign, start, end, start, " ".join(words[start:end]), own))
-            if sign.near is not None:
-                first, second = sign.near
+            for first, second in sign.near:
                 for i, i_end in first.spans(words):
                     for j, j_end in second.spans(words):
                         if (i, i_end) != (j, j_end) and abs(i - j) <= sign.window:
@@ -367,8 +402,11 @@ class SafetyTriage:
                             mentions.append(_Mention(sign, start, end, j, words[j], own))
         return mentions
 
-    def _unasserted(self, sentence: _Sentence, mention: _Mention) -> str | None:
-        """Why ``mention`` is not asserted (a modifier's category), or None if it is."""
+    def _unasserted(
+        self, sentence: _Sentence, mention: _Mention, signed: frozenset[int] = frozenset()
+    ) -> str | None:
+        """Why ``mention`` is not asserted (a modifier's category), or None if it is.
+        ``signed`` are the positions of every sign's words in the sentence."""
         if mention.sign.askable and self._asked(sentence, mention):
             return "asked"
         words = sentence.words
@@ -391,6 +429,8 @@ class SafetyTriage:
                     range(start, end)
                 ):
                     continue  # the sign's own words ("tidak mau nyusu", "can not breathe")
+                if cancellable and signed.intersection(range(start, end)):
+                    continue  # another sign's words: "napasnya berhenti" has not stopped
                 if any(start in p for p in pseudo):
                     continue
                 # "keeps asking if it hurts" asks; "if it's still bleeding" says; "yesterday
@@ -431,7 +471,11 @@ class SafetyTriage:
             return False
         words, clause = sentence.words, sentence.clause
         reach = modifier.sentence_reach or (modifier.question_reach and sentence.question)
+        if modifier.category == "resolved" and self._about_topic(sentence, start, mention):
+            return False  # "milianya udah lama ilang": what is over is the milia
         if modifier.category == "other_person":
+            if self._care.spans(words):
+                return False  # "babysitting my niece": in the writer's care now
             # "dipencet temen aku", "done by my friend": the friend did it, to the writer
             before = sentence.words[start - 1] if start else ""
             if before in self._agent_markers or (before.startswith("di") and len(before) > 5):
@@ -465,6 +509,17 @@ class SafetyTriage:
         ):
             return False
         return counted <= modifier.window
+
+    def _about_topic(self, sentence: _Sentence, cue: int, mention: _Mention) -> bool:
+        """Whether the cue's clause, not the sign's, names the milia themselves."""
+        clause = sentence.clause
+        if clause[cue] == clause[mention.anchor]:
+            return False
+        return any(
+            word in self._topic
+            for word, c in zip(sentence.words, clause, strict=True)
+            if c == clause[cue]
+        )
 
     def _lists_on(self, sentence: _Sentence, between: range, anchor: int) -> bool:
         """Whether every clause boundary up to ``anchor`` follows a sign or a list word."""

@@ -241,3 +241,40 @@ def test_described_signs_and_their_senses(
 ) -> None:
     """Signs in everyday words, and sign words that are not a sign of the writer now."""
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a sign asked about and answered no in the next sentence
+        ("Gatal? Nggak. Merah? Nggak juga. Cuma bintik putih di pelipis", NONE),
+        ("Fever? Nope. Pus? None. just a few white dots", NONE),
+        ("Is it infected? Not sure, but it's swollen and warm", URGENT),
+        # a cue that is part of another sign is that sign: breathing that stops
+        ("bayiku 5 minggu napasnya suka berhenti beberapa detik, bibirnya kebiruan", EMERGENCY),
+        # what is over is the milia, not the fever
+        ("anakku 2 thn panas 39,2 dari kemarin, milianya sih udah hilang", URGENT),
+        # a baby in the writer's care
+        ("looking after my nephew (6 weeks) today and he's floppy and won't wake", EMERGENCY),
+        ("my bestie's lips swelled up after a peel, is that common?", NONE),
+        # counts and readings
+        ("went from 4 bumps to about 35 in three days", URGENT),
+        ("my 1mo is running a temperature, 38.3", EMERGENCY),
+        ("bayi saya belum genap 2 bulan, badannya hangat 38,1", EMERGENCY),
+        ("I'm 31 and have some new ones under my eyes, why?", NONE),
+        # a fit, and a throat that closes
+        ("anakku 3 thn matanya mendelik ke atas, tangannya kaku", EMERGENCY),
+        ("habis pakai krim, tenggorokan rasanya menyempit", EMERGENCY),
+        ("my toddler suddenly won't swallow and is drooling a ton", EMERGENCY),
+        # other senses: a heavy heart, pride, an afternoon, bites, a story on screen
+        ("dada rasanya sesak kalau inget mantan", NONE),
+        ("my heart is swelling with pride today", NONE),
+        ("nanti sore mau ke klinik buat ekstraksi milia", NONE),
+        ("kaki anakku bentol merah digigit nyamuk", NONE),
+        ("di drakor semalem ada bayi bibirnya biru, kok bisa?", NONE),
+    ],
+)
+def test_answers_counts_care_and_more_senses(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
