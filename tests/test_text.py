@@ -115,3 +115,19 @@ def test_context_concepts_must_be_concepts(tmp_path: Path) -> None:
     (tmp_path / "out-of-scope.yaml").write_text("always: {}\n", encoding="utf-8")
     with pytest.raises(DataError, match="context names unknown concepts: \\['@elbow'\\]"):
         Lexicon.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "present"),
+    [
+        ("how long do milia last", "@goaway", True),
+        ("started a new cream last month", "@goaway", False),
+        ("is there a certain age group", "@cluster", False),
+        ("a cluster of milia on my eyelid", "@cluster", True),
+        ("im 40 and have a bunch", "@cluster", False),
+    ],
+)
+def test_concepts_follow_the_sense_of_a_word(
+    analyzer: Analyzer, text: str, concept: str, present: bool
+) -> None:
+    assert (concept in analyzer.analyze(text).concepts) is present
