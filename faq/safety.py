@@ -46,6 +46,8 @@ _YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
 # a reading with its unit: "101f", "39c"
 _UNIT_READING_RE = re.compile(r"^(3[89]|4[01])c$|^(10[0-5])f$")
+# "38.4", "39,1": a decimal in the fever range is a reading by itself
+_DECIMAL_READING_RE = re.compile(r"\b(3[89]|4[01])[.,]\d\b")
 # a count of ten or more: "30 new ones", "from 3 to 40"
 _MANY_RE = re.compile(r"^[1-9]\d{1,2}$")
 _AGE_UNITS = frozenset(["now", "im", "aged", "age", "umur", "usia", "years", "yrs", "yo",
@@ -58,7 +60,9 @@ _AGE_RE = re.compile(
     r"|\b(?:umur|usia|baru|bayi\w*|baby|anak\w*|dedek|newborn|infant|my|our)\s*\(?\s*"
     r"(?:is\s*|nya\s*)?(?:0|1|2|se|satu|dua|one|two|a)\s*(?:bulan|bln|months?|mos?)\b"
     r"|\b(?:1|2|one|two|a)\s*-?\s*months?\s*-?\s*old\b"
-    # "belum genap dua bulan", "under 2 months", "2mo"
+    # "bayi 2 bulan", "belum genap dua bulan", "2mo" (a bare "2 bulan" counts in talk of
+    # a baby: see _subjects)
+    r"|\b[0-2]\s*-?\s*(?:months?|bulan|bln)\b"
     r"|\bbelum\s+genap\s+(?:1|2|3|se|satu|dua|tiga)\s*(?:bulan|bln)\b"
     r"|\b[0-2]\s*-?\s*(?:mo|mos|mth|mths)\b"
 )
@@ -221,6 +225,7 @@ class SafetyTriage:
         writer's ("mataku")."""
         words: list[str] = []
         mine: list[bool] = []
+        text = _DECIMAL_READING_RE.sub(r"suhu \1", text)
         for word in self._analyzer.normalize_words(text):
             if word in ("nya", "ku") and words:  # "nyusu nya", "bibir ku": a split suffix
                 mine[-1] = mine[-1] or word == "ku"
@@ -344,6 +349,8 @@ class SafetyTriage:
         """Whom the message is about, of those some signs require."""
         subjects: set[str] = set()
         folded = fold(text)
+        # "my toddler's lips": a possessive loses its apostrophe ("toddlers")
+        words = [*words, *(w[:-1] for w in words if w.endswith("s") and len(w) > 3)]
         young = bool(self._baby.spans(words) or self._child.spans(words))
         # "3 minggu" is an age in talk of a baby or a child, elsewhere a while ("bengkak
         # 1 hari", "redness for a day"); "3 weeks old", "umur 3 minggu" are ages anywhere
@@ -362,7 +369,8 @@ class SafetyTriage:
     def _sentences(self, text: str) -> list[_Sentence]:
         sentences = []
         # "38.2", "38,5": a decimal point ends no sentence and splits no clause
-        for raw in _SENTENCE_RE.findall(_DECIMAL_RE.sub(r"\1 \2", fold(text))):
+        folded = _DECIMAL_READING_RE.sub(r"suhu \1", fold(text))
+        for raw in _SENTENCE_RE.findall(_DECIMAL_RE.sub(r"\1 \2", folded)):
             words: list[str] = []
             clause: list[int] = []
             mine: list[bool] = []

@@ -120,6 +120,12 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
+    # An eighth, with regional voices (first reading 84.0% recall, 13.0% false alarms,
+    # 82.5% of the emergencies at emergency level).
+    "safety-dev-7.jsonl": {
+        "safety_recall": (0.99, True),
+        "false_alarms": (0.01, False),
+    },
     "chat-dev-2.jsonl": {
         "accuracy": (0.77, True),
         "wrong": (0.058, False),

@@ -278,3 +278,37 @@ def test_answers_counts_care_and_more_senses(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a decimal in the fever range is a reading without a word for temperature
+        ("my 7 month old is 38.6 since lunch, milia still there", URGENT),
+        ("bayiku 6 minggu, tadi 37,8 terus jadi 38,3", EMERGENCY),
+        ("anakku 5 tahun, 36,8 aja kok, cuma mau tanya milia", NONE),
+        # a possessive still names the child; a relative's baby is reported for care
+        ("my toddler's lips look dusky and he's very quiet", EMERGENCY),
+        ("keponakanku 3 minggu napasnya ngos-ngosan", EMERGENCY),
+        # eyes swollen shut, a Javanese word for breathing, ribs that sink in
+        ("after the peel both eyes are swollen shut", EMERGENCY),
+        ("anakku 1 bulan napase cepet banget", EMERGENCY),
+        ("the skin between his ribs sinks in when he breathes, he's 3 weeks", EMERGENCY),
+        # spreading down the body, and counts within hours
+        ("these bumps are spreading down my arm", URGENT),
+        ("in 12 hours there were new ones all over", URGENT),
+        # look-alikes: believed and found false, warned about, signs asked, sayings
+        ("kirain anakku demam, ternyata termometernya rusak", NONE),
+        ("my derm warned me that pus or spreading redness means come back", NONE),
+        ("what are the infection symptoms after extraction?", NONE),
+        ("deadline bikin satu kantor sesak napas", NONE),
+        ("sambalnya bikin lidah kebas saking pedesnya", NONE),
+        ("laptopku kayak demam, panas terus", NONE),
+        ("bayiku gumoh dikit abis nyusu, normal kan?", NONE),
+        ("he had a febrile seizure as a baby, he's perfectly healthy now at 6", NONE),
+    ],
+)
+def test_readings_relatives_and_sayings(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
