@@ -312,3 +312,19 @@ def test_readings_relatives_and_sayings(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("tadi jarumnya ketusuk ke mata pas ngeluarin milia", EMERGENCY),
+        ("I poked my eye with the extractor tool and it won't stop watering", EMERGENCY),
+        ("is it safe to use a needle near the eye?", NONE),
+        ("bayiku ada ruam merah di pipi, bukan milia kan?", NONE),
+        ("abis scrub muka kenceng, bisa bikin milia?", NONE),
+    ],
+)
+def test_eye_injuries_and_other_conditions(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
