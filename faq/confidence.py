@@ -35,12 +35,13 @@ FEATURES = (
     "anchored",
     "terms",
     "outside",
+    "consensus",
     "semantic",
     "agree",
     "semantic_best",
     "semantic_margin",
 )
-LEXICAL_FEATURES = FEATURES[:7]
+LEXICAL_FEATURES = FEATURES[:8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ class Features:
     # 1 when the message names a topic the sources do not cover outside what it asks
     # ("milia bahaya ga? takut kanker"): the scene, or part of the question after all
     outside: float = 0.0
+    # 1 when the best entry is also best by its closest phrasing alone and by the
+    # average of its phrasings alone: two ways of matching agree
+    consensus: float = 0.0
     semantic: float = 0.0  # cosine of the message to the best entry's closest phrasing
     agree: float = 0.0  # 1 when meaning alone picks the same entry
     semantic_best: float = 0.0  # cosine to the closest phrasing of any entry

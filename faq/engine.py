@@ -191,7 +191,12 @@ class _Index:
                 del self.postings[t]
 
     def rank(self, weights: Mapping[str, float]) -> list[Ranked]:
-        """Every entry that shares a term with the weighted message terms, best first.
+        """Every entry that shares a term with the weighted message terms, best first."""
+        return self.rank_views(weights)[0]
+
+    def rank_views(self, weights: Mapping[str, float]) -> tuple[list[Ranked], str, str]:
+        """:meth:`rank`, and the best entry by its closest phrasing alone and by its
+        centroid alone ("" when none shares a term).
 
         Weights must be positive: a phrasing's cosine only grows with each shared term,
         and an entry shares a term with the message exactly when its centroid score
@@ -200,7 +205,7 @@ class _Index:
         idf, absent = self.idf, self.absent
         query = {t: w * idf[t] for t, w in weights.items() if t in idf}
         if not query:
-            return []
+            return [], "", ""
         q_norm = math.sqrt(sum(v * v for v in query.values()))
         frequent = [t for t in query if t in absent]
         if len(frequent) > 1:
@@ -218,7 +223,10 @@ class _Index:
                 score = PHRASING_WEIGHT * best + (1 - PHRASING_WEIGHT) * centroid / q_norm
                 ranked.append(Ranked(self.entries[number], score))
         ranked.sort(key=lambda r: (-r.score, r.entry_id))
-        return ranked
+        entries = self.entries
+        by_phrasing = min(range(len(entries)), key=lambda n: (-closest[n], entries[n]))
+        by_centroid = min(range(len(entries)), key=lambda n: (-central[n], entries[n]))
+        return ranked, entries[by_phrasing], entries[by_centroid]
 
     def _closest_sparse(self, query: Mapping[str, float], frequent: str | None) -> list[float]:
         """Per entry, the dot product over the norm of its closest phrasing, visiting only
@@ -460,7 +468,7 @@ class FaqEngine:
     def judge(self, text: str, ruled_out: Sequence[str] = ()) -> Judgement:
         """Rank the entries for ``text`` and estimate how likely the best one answers it."""
         analysis, weights = self._weighed(text, ruled_out)
-        ranked = self._index.rank(weights)
+        ranked, by_phrasing, by_centroid = self._index.rank_views(weights)
         if not ranked:
             return Judgement(analysis, ranked, None, 0.0)
         words = {r.entry_id: r.score for r in ranked}
@@ -496,6 +504,7 @@ class FaqEngine:
             anchored=float(bool(analysis.concepts & self.analyzer.lexicon.anchors)),
             terms=math.log1p(len(weights)),
             outside=float(any(self._uncovered(c) for c in analysis.concepts)),
+            consensus=float(by_phrasing == by_centroid == top.entry_id),
             **self._semantic_features(semantic, top.entry_id),
         )
         return Judgement(analysis, ranked, features, self.model.probability(features))

@@ -114,6 +114,16 @@ def test_a_topic_named_only_around_the_question_is_weighed_not_blocking(
     assert plain.features is not None and plain.features.outside == 0.0
 
 
+def test_consensus_says_whether_two_ways_of_matching_agree(engine: FaqEngine) -> None:
+    # One entry is best by its closest phrasing and by all its phrasings together...
+    agreed = engine.judge("apa itu milia")
+    assert agreed.features is not None and agreed.features.consensus == 1.0
+    # ...or a phrasing about acne pulls one way and the entry's whole vocabulary another.
+    split = engine.judge("is it ok to squeeze milia like a zit?")
+    assert split.features is not None and split.features.consensus == 0.0
+    assert split.probability < agreed.probability
+
+
 def test_the_shipped_models_are_fitted_and_their_figures_recorded() -> None:
     models = load_models()
     lexical = models[LEXICAL]
