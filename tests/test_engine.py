@@ -42,7 +42,7 @@ ANSWERED = [
     ("can you get milia on your chest", "en", {"locations"}),
     ("milia bisa muncul di leher ga?", "id", {"locations"}),
     # signs the message rules out say what it is not about
-    ("no pain or swelling, just want to know how to get rid of them", "en", {"treatment-overview"}),
+    ("no pain or swelling, just want to know how to remove milia", "en", {"treatment-overview"}),
     ("ga sakit kok, cuma pengen tau cara ngilanginnya", "id", {"treatment-overview"}),
     ("does extraction hurt?", "en", {"treatment-extraction"}),
 ]
@@ -285,3 +285,13 @@ def test_words_that_only_look_like_laughter_are_not_small_talk(
 ) -> None:
     # AHA is an acid; "huhu" is a sigh, and the question after it is real
     assert engine.ask(message).status != "smalltalk"
+
+
+def test_ruled_out_signs_leave_the_question_they_frame(engine: FaqEngine) -> None:
+    # Not naming milia, this follow-up is offered rather than answered; the denied signs
+    # still do not pull it towards the entries about them.
+    result = engine.ask("no pain or swelling, just want to know how to get rid of them")
+    assert result.status in {"answered", "suggest"}
+    assert result.safety == "none"
+    first = result.entry_id or result.suggestions[0].entry_id
+    assert first == "treatment-overview"
