@@ -112,6 +112,13 @@ _INTERROGATIVES = frozenset(
 )
 
 
+# English auxiliaries ask only when they open a clause; the other words ask anywhere.
+_AUXILIARIES = frozenset(
+    ["can", "could", "does", "do", "did", "is", "are", "should", "will", "would"]
+)
+_ASKING_WORDS = _INTERROGATIVES - _AUXILIARIES
+
+
 class Ranked(NamedTuple):
     """An entry and how well it matches a message."""
 
@@ -565,8 +572,15 @@ class FaqEngine:
         }
 
     def _asks(self, text: str) -> bool:
-        """Whether a message asks something: a "?" or a word that asks."""
-        return "?" in text or not _INTERROGATIVES.isdisjoint(self.analyzer.normalize_words(text))
+        """Whether a message asks something: a "?", a word that asks, or an English
+        auxiliary opening a clause ("is it normal"; but "my baby is asleep" tells)."""
+        if "?" in text:
+            return True
+        for clause in _CLAUSE_RE.split(text):
+            words = self.analyzer.normalize_words(clause or "")
+            if not _ASKING_WORDS.isdisjoint(words) or (words and words[0] in _AUXILIARIES):
+                return True
+        return False
 
     def _decide(self, text: str, judgement: Judgement, triage: Triage, lang: str) -> Result:
         ranked = judgement.ranked

@@ -390,7 +390,27 @@ class SafetyTriage:
                 # English word order marks a question even when chat drops the "?"
                 question = raw.rstrip().endswith("?") or words[0] in self._bare_openers
                 sentences.append(_Sentence(words, clause, mine, question))
-        return sentences
+        return self._answered_in_turn(sentences)
+
+    @staticmethod
+    def _answered_in_turn(sentences: list[_Sentence]) -> list[_Sentence]:
+        """ "Bibir? Bengkak juga.": a one- or two-word question and the sentence that
+        answers it read as one ("bibir bengkak juga")."""
+        out: list[_Sentence] = []
+        for sentence in sentences:
+            before = out[-1] if out else None
+            if before is not None and before.question and len(before.words) <= 2:
+                # the answer's first clause continues the question's last one
+                shift = before.clause[-1] - sentence.clause[0]
+                out[-1] = _Sentence(
+                    before.words + sentence.words,
+                    before.clause + [c + shift for c in sentence.clause],
+                    before.mine + sentence.mine,
+                    sentence.question,
+                )
+            else:
+                out.append(sentence)
+        return out
 
     def _mentions(self, sentence: _Sentence) -> list[_Mention]:
         words = sentence.words
@@ -442,9 +462,13 @@ class SafetyTriage:
                 if any(start in p for p in pseudo):
                     continue
                 # "keeps asking if it hurts" asks; "if it's still bleeding" says; "yesterday
-                # fine, now oozing": a word for now closing the cue opens what follows
+                # fine, now oozing": a word for now closing the cue opens what follows;
+                # "tadi sempat kebiruan": earlier today is now enough
                 if cancellable and any(
-                    p >= end or (start < p and mention.start >= end) for p in present
+                    p >= end
+                    or (start < p and mention.start >= end)
+                    or modifier.category == "historical"
+                    for p in present
                 ):
                     continue
                 if modifier.unless_negated and self._negators.spans(
@@ -473,8 +497,12 @@ class SafetyTriage:
             between = range(end, mention.anchor)
         elif modifier.backward and start >= mention.end:
             between = range(mention.end, start)
-            if modifier.at_end and any(w not in self._tags for w in sentence.words[end:]):
-                return False
+            if modifier.at_end and any(
+                w not in self._tags
+                for w, c in zip(sentence.words[end:], sentence.clause[end:], strict=True)
+                if c == sentence.clause[start]
+            ):
+                return False  # "fever no, drinks well": nothing else in the answer's clause
         else:
             return False
         words, clause = sentence.words, sentence.clause

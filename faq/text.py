@@ -40,7 +40,7 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2(an|nya|in)?$")
 # A question word said twice is an indefinite: "apa-apa" is "anything", not "what".
-_INDEFINITES = frozenset(["apa", "siapa", "mana"])
+_INDEFINITES = frozenset(["apa", "siapa", "mana", "kenapa"])
 MAX_PHRASE = 4
 # What fold() does to ASCII: control characters become spaces, a backtick an apostrophe.
 _ASCII_FOLD: Final = {**dict.fromkeys([*range(32), 127], " "), ord("`"): "'"}

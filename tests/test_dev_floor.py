@@ -129,6 +129,12 @@ FLOORS = {
         "safety_recall": (0.99, True),
         "false_alarms": (0.01, False),
     },
+    # A ninth (first reading 87.0% recall, 11.0% false alarms, 85.0% of the emergencies
+    # at emergency level).
+    "safety-dev-8.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.01, False),
+    },
     "chat-dev-2.jsonl": {
         "accuracy": (0.75, True),
         "wrong": (0.036, False),

@@ -84,6 +84,15 @@ SMALLTALK = [
     ("LOL", "ack"),
     ("awokwokwok", "ack"),
     ("P", "greeting"),
+    ("how are you?", "howareyou"),
+    ("apa kabar kak, lagi sibuk?", "howareyou"),
+    ("bisa pakai bahasa Sunda?", "language"),
+    ("who made you?", "identity"),
+    ("sorry for the spam earlier", "sorry"),
+    ("cheers mate", "thanks"),
+    # a statement with "is" asks nothing: thanks
+    ("my baby is asleep now, thanks!", "thanks"),
+    ("makasih, lega banget. tadinya kukira anakku kenapa2", "thanks"),
 ]
 
 
@@ -279,11 +288,16 @@ def test_index_rank_matches_the_definition_with_several_frequent_terms() -> None
         _check_rank(index, {t: rng.choice((1.0, 0.4)) for t in terms})
 
 
-@pytest.mark.parametrize("message", ["aha toner for milia?", "huhu milia aku ga ilang2"])
-def test_words_that_only_look_like_laughter_are_not_small_talk(
-    engine: FaqEngine, message: str
-) -> None:
-    # AHA is an acid; "huhu" is a sigh, and the question after it is real
+@pytest.mark.parametrize(
+    "message",
+    [
+        "aha toner for milia?",
+        "huhu milia aku ga ilang2",
+        "maaf mau tanya, milia bisa hilang sendiri?",
+    ],
+)
+def test_words_that_only_look_like_small_talk_are_not(engine: FaqEngine, message: str) -> None:
+    # AHA is an acid; "huhu" is a sigh; "maaf" opens a question: the question is real
     assert engine.ask(message).status != "smalltalk"
 
 

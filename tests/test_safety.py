@@ -328,3 +328,27 @@ def test_eye_injuries_and_other_conditions(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a short question answered in the next sentence reads as one
+        ("bayiku 2 bulan. bibir? bengkak juga, makin tebal", EMERGENCY),
+        ("demam? iya, 38,9. anakku 4 tahun", URGENT),
+        ("Bengkak? gak ada. Pain? zero. cuma bintik putih", NONE),
+        # hives with fainting: a severe allergic reaction
+        ("after the milia cream she got hives all over and passed out for a bit", EMERGENCY),
+        # a list of signs denied afterwards; a treated area is no cue that it is over
+        ("red, swollen, weeping: I was told to expect that, but none of that happened", NONE),
+        ("the treated area is swollen and tender today", URGENT),
+        # an object's owner is not the subject; a patch that keeps widening
+        ("pakai salep punya temen, sekarang bibirku bengkak", EMERGENCY),
+        ("the red patch around it keeps getting wider", URGENT),
+        # pink is not red; a lifelong trait; a phone screen
+        ("kulit bayiku merah muda, ada bintik putih di hidung", NONE),
+        ("puffy eyelids run in the family, do they cause milia?", NONE),
+    ],
+)
+def test_turns_lists_and_owners(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
+    assert triage.assess(message).level == level
