@@ -134,6 +134,7 @@ class Judgement:
     ranked: list[Ranked]  # by words and meaning, best first
     features: Features | None  # None when no entry shares a term with the message
     probability: float  # that the best entry is an acceptable answer
+    asked: frozenset[str] = frozenset()  # the terms of what the message asks
 
 
 class _Index:
@@ -284,6 +285,11 @@ class _Index:
                     dots[doc] += contribution
         cosines = list(map(operator.mul, dots, self.inverse_norms))
         return [max(cosines[first:last], default=0.0) for first, last in self.spans]
+
+
+def _asked(weights: Mapping[str, float]) -> frozenset[str]:
+    """The terms that weigh fully: those of the question, not of its context."""
+    return frozenset(t for t, w in weights.items() if w == 1.0)
 
 
 def _kind_weight(term: str, context: frozenset[str]) -> float:
@@ -477,7 +483,7 @@ class FaqEngine:
         analysis, weights = self._weighed(text, ruled_out)
         ranked, by_phrasing, by_centroid = self._index.rank_views(weights)
         if not ranked:
-            return Judgement(analysis, ranked, None, 0.0)
+            return Judgement(analysis, ranked, None, 0.0, _asked(weights))
         words = {r.entry_id: r.score for r in ranked}
         semantic: dict[str, float] = {}
         if self.semantic is not None:
@@ -514,7 +520,9 @@ class FaqEngine:
             consensus=float(by_phrasing == by_centroid == top.entry_id),
             **self._semantic_features(semantic, top.entry_id),
         )
-        return Judgement(analysis, ranked, features, self.model.probability(features))
+        return Judgement(
+            analysis, ranked, features, self.model.probability(features), _asked(weights)
+        )
 
     def gate(self, text: str, judgement: Judgement) -> str | None:
         """What settles the message before the confidence model is asked, if anything:
@@ -537,9 +545,8 @@ class FaqEngine:
         # A topic the sources do not cover blocks the answer when the message asks about
         # it; named only around the question, the confidence model weighs it.
         blocking = self.analyzer.lexicon.out_of_scope
-        asked = {t for t, w in self._weights(text[:MAX_MATCH_CHARS], analysis).items() if w == 1.0}
         if any(
-            (self._uncovered(c) and c in asked) or (c in blocking and not anchored)
+            (self._uncovered(c) and c in judgement.asked) or (c in blocking and not anchored)
             for c in concepts
         ):
             return "blocked"
