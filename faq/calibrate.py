@@ -270,18 +270,23 @@ def placeholder(name: str) -> Model:
 def calibrate(
     engine: FaqEngine, cases: Sequence[Mapping[str, Any]], blend: float = DEFAULT_BLEND
 ) -> dict[str, Fit]:
-    """Fit the words-only model and, when ``engine`` has an encoder, the semantic one."""
+    """Fit the words-only model and, when ``engine`` has an encoder, the semantic one.
+
+    The cases are put in a canonical order first, so the folds, and the thresholds,
+    do not depend on the order the sets were given in."""
+    cases = sorted(cases, key=lambda c: (str(c.get("q")), str(c.get("kind")), str(c.get("lang"))))
     fits = {}
-    placeholder = replace(engine.model, blend=blend)
-    engine.model = placeholder
-    samples, faq, out_of_scope = collect(engine, cases)
-    if engine.semantic is not None:
-        name = engine.semantic.encoder.name
-        fits[name] = fit(name, samples, faq, out_of_scope, FEATURES, blend)
-    semantic, engine.semantic = engine.semantic, None
+    # the ranking blends meaning by the blend being fitted; the engine is left as it was
+    model, semantic = engine.model, engine.semantic
+    engine.model = replace(model, blend=blend)
     try:
+        samples, faq, out_of_scope = collect(engine, cases)
+        if semantic is not None:
+            name = semantic.encoder.name
+            fits[name] = fit(name, samples, faq, out_of_scope, FEATURES, blend)
+        engine.semantic = None
         samples, faq, out_of_scope = collect(engine, cases)
         fits[LEXICAL] = fit(LEXICAL, samples, faq, out_of_scope, LEXICAL_FEATURES, 0.0)
     finally:
-        engine.semantic = semantic
+        engine.model, engine.semantic = model, semantic
     return fits

@@ -47,9 +47,11 @@ _READING_RE = re.compile(r"^(3[89]|4[01]|10[0-5])$")
 # a reading with its unit: "101f", "39c"
 _UNIT_READING_RE = re.compile(r"^(3[89]|4[01])c$|^(10[0-5])f$")
 # "38.4", "39,1": a decimal in the fever range is a reading by itself
+# "BAK ↓", "intake ASI ↓": arrows in notes say down or up
+_ARROWS = str.maketrans({"↓": " turun ", "↑": " naik "})
 _DECIMAL_READING_RE = re.compile(r"\b(3[89]|4[01])[.,]\d\b")
 # a count of ten or more: "30 new ones", "from 3 to 40"
-_MANY_RE = re.compile(r"^[1-9]\d{1,2}$")
+_MANY_RE = re.compile(r"^[1-9]\d{1,2}(?:an)?$")  # "50an": fifty or so
 _AGE_UNITS = frozenset(["now", "im", "aged", "age", "umur", "usia", "years", "yrs", "yo",
                         "tahun", "thn", "th", "turned", "turning"])  # fmt: skip
 _AGE_RE = re.compile(
@@ -146,6 +148,9 @@ class _Sign:
     window: int
     requires: str | None
     askable: bool
+    # words after a phrase that make it another phrase: "not breathing" but not
+    # "not breathing fast"
+    unless_next: frozenset[str] = frozenset()
 
     @property
     def triggers(self) -> frozenset[str]:
@@ -193,6 +198,7 @@ class SafetyTriage:
             self._answers_no = self._phrases(grammar["answers_no"])
             self._not_answers = self._phrases(grammar["not_answers"])
             self._care = self._phrases(grammar["care_words"])
+            self._recurrence = self._phrases(grammar["recurrence"])
             self._topic = self._phrases(grammar["topic_words"]).firsts
             self._first_person = self._phrases(raw["first_person"]).firsts
             self._child = self._phrases(raw["child"])
@@ -225,7 +231,7 @@ class SafetyTriage:
         writer's ("mataku")."""
         words: list[str] = []
         mine: list[bool] = []
-        text = _DECIMAL_READING_RE.sub(r"suhu \1", text)
+        text = _DECIMAL_READING_RE.sub(r"suhu \1", text).translate(_ARROWS)
         for word in self._analyzer.normalize_words(text):
             if word in ("nya", "ku") and words:  # "nyusu nya", "bibir ku": a split suffix
                 mine[-1] = mine[-1] or word == "ku"
@@ -302,6 +308,7 @@ class SafetyTriage:
             window=int(item.get("window", 4)),
             requires=requires,
             askable=bool(item.get("askable")),
+            unless_next=self._phrases(item.get("unless_next")).firsts,
         )
 
     # -- triage ------------------------------------------------------------------------
@@ -316,7 +323,14 @@ class SafetyTriage:
         level, signs = SafetyLevel.NONE, []
         reported: set[str] = set()
         denied: list[str] = []
+        past: list[_Mention] = []  # signs that were over, for "today she's having another one"
         for number, sentence in enumerate(sentences):
+            if past and self._recurrence.spans(sentence.words):
+                for mention in past:
+                    signs.append(mention.sign.id)
+                    reported.add(mention.word)
+                    level = max(level, mention.sign.level)
+                past = []
             mentions = self._mentions(sentence)
             # "Merah? Nggak.": a sign asked about and answered no in the next sentence
             answered_no = sentence.question and self._answers_no_to(sentences[number + 1 :])
@@ -331,6 +345,8 @@ class SafetyTriage:
                     level = max(level, mention.sign.level)
                 elif why == "negated" and not self._tagged(sentence, mention):
                     denied.append(mention.word)
+                elif why in ("historical", "resolved"):
+                    past.append(mention)
         return Triage(
             level=level,
             signs=tuple(dict.fromkeys(signs)),
@@ -369,7 +385,7 @@ class SafetyTriage:
     def _sentences(self, text: str) -> list[_Sentence]:
         sentences = []
         # "38.2", "38,5": a decimal point ends no sentence and splits no clause
-        folded = _DECIMAL_READING_RE.sub(r"suhu \1", fold(text))
+        folded = _DECIMAL_READING_RE.sub(r"suhu \1", fold(text)).translate(_ARROWS)
         for raw in _SENTENCE_RE.findall(_DECIMAL_RE.sub(r"\1 \2", folded)):
             words: list[str] = []
             clause: list[int] = []
@@ -419,6 +435,8 @@ class SafetyTriage:
             if sign.triggers.isdisjoint(words):
                 continue
             for start, end in sign.words.spans(words):
+                if words[end : end + 1] and words[end] in sign.unless_next:
+                    continue
                 own = frozenset(range(start, end))
                 mentions.append(_Mention(sign, start, end, start, " ".join(words[start:end]), own))
             for first, second in sign.near:

@@ -16,6 +16,7 @@ import pytest
 from faq.calibrate import calibrate, fit_logistic
 from faq.confidence import LEXICAL, Features, load_models, rescale
 from faq.engine import FaqEngine
+from faq.evaluate import read_cases
 from faq.semantic import SemanticIndex, Vectors, load_cache, write_cache
 from faq.sources import DATA_DIR, DataError
 
@@ -239,3 +240,14 @@ def test_the_shipped_encoder_gives_meaning_to_matching() -> None:
     assert engine.semantic is not None and engine.model.name == encoder.name
     result = engine.ask("what causes milia")
     assert result.status == "answered" and result.entry_id == "causes-overview"
+
+
+def test_calibration_does_not_depend_on_the_order_of_the_sets(engine: FaqEngine) -> None:
+    path = Path(__file__).parent / "data" / "dev.jsonl"
+    with open(path, encoding="utf-8") as fp:
+        cases = list(read_cases(fp))
+    model = engine.model
+    forward = calibrate(engine, cases)[LEXICAL].model
+    backward = calibrate(engine, cases[::-1])[LEXICAL].model
+    assert (forward.answer, forward.weights) == (backward.answer, backward.weights)
+    assert engine.model is model  # the engine is left as it was

@@ -352,3 +352,47 @@ def test_eye_injuries_and_other_conditions(
 )
 def test_turns_lists_and_owners(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # clinical shorthand
+        ("pt bayi 10 hr, retraksi (+), merintih", EMERGENCY),
+        ("post ekstraksi, angioedema bibir, stridor", EMERGENCY),
+        ("bayi 2 minggu, BAK ↓ sejak kemarin", URGENT),
+        # a tool in the eye, a face suddenly covered, light that hurts the eye
+        ("alatnya kepleset dan kena bola mata", EMERGENCY),
+        ("dalam 2 hari muka penuh bintik putih, sekarang ada 40an", URGENT),
+        ("since the facial my eye hurts and is sensitive to light", URGENT),
+        # "kalau difoto" is in the photo; a chest that does not move
+        ("kalau difoto bibirnya keliatan kebiruan, bayiku 1 bulan", EMERGENCY),
+        ("bayiku 3 minggu, dadanya tidak gerak beberapa detik pas tidur", EMERGENCY),
+        # not breathing fast is no sign; snoring, teething, a hot house, a product's name
+        ("he's not breathing fast and he's pink, just snuffly", NONE),
+        ("suamiku ngorok kenceng banget, bikin ga bisa tidur", NONE),
+        ("lagi tumbuh gigi, gusinya bengkak dikit", NONE),
+        ("rumah kami panas banget, bayi jadi keringetan, milia karena itu?", NONE),
+        ("ada krim namanya Bengkak Away, aman buat milia?", NONE),
+        ("tak demam, tak ada ruam, cuma milia di hidung", NONE),
+    ],
+)
+def test_clinical_notes_tools_and_more_look_alikes(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a seizure at any age; a cramp is not one
+        ("my husband just had a seizure after the peel", EMERGENCY),
+        ("betisku kejang pas renang tadi, btw milia bisa di kaki?", NONE),
+        # a sign that was over, back now
+        ("he had a febrile seizure last year. today he's having another one", EMERGENCY),
+        ("dulu pernah bengkak abis facial, mau facial lagi, aman ga?", NONE),
+    ],
+)
+def test_seizures_and_recurrence(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
+    assert triage.assess(message).level == level
