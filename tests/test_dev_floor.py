@@ -141,6 +141,12 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.02, False),
     },
+    # An eleventh, mostly English (first reading 92.0% recall, 9.0% false alarms, 90.5%
+    # of the emergencies at emergency level).
+    "safety-dev-10.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.01, False),
+    },
     "chat-dev-2.jsonl": {
         "accuracy": (0.75, True),
         "wrong": (0.036, False),

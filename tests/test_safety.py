@@ -396,3 +396,28 @@ def test_clinical_notes_tools_and_more_look_alikes(
 )
 def test_seizures_and_recurrence(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # an eye injured by a tool, in the words of the injured
+        ("I think I scratched my cornea with the needle", EMERGENCY),
+        ("tadi nusuk mata sendiri pas ngeluarin milia", EMERGENCY),
+        # "gone" that is not over; a comparison with usual
+        ("it's gone green in the middle and it stinks", URGENT),
+        ("the redness has gone past the line I drew", URGENT),
+        ("my 2 week old is taking half what he normally does", URGENT),
+        # look-alikes
+        ("not to worry unless she gets a fever, which she hasn't", NONE),
+        ("that made my blood boil lol", NONE),
+        ("what's the Indonesian word for swollen?", NONE),
+        ("some are tiny red dots, some are white, no fever", NONE),
+        ("the lids are a bit puffy, like they said they'd be", NONE),
+        ("my mum says the baby gets milia because he's too hot", NONE),
+    ],
+)
+def test_eye_tools_comparisons_and_idioms(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
