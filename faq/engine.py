@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # numpy and the encoder load only when meaning is used
     from faq.semantic import Encoder, SemanticIndex
 
 LANGS = ("en", "id")
+CHATTER = "chatter"  # the small-talk intent for chat that asks nothing about milia
 # Messages longer than this are matched on their start; a chat question is short,
 # and a pasted essay must not cost more than a question.
 MAX_MATCH_CHARS = 600
@@ -116,7 +117,12 @@ _INTERROGATIVES = frozenset(
 _AUXILIARIES = frozenset(
     ["can", "could", "does", "do", "did", "is", "are", "should", "will", "would"]
 )
-_ASKING_WORDS = _INTERROGATIVES - _AUXILIARIES
+# A request asks too: "resep mpasi dong", "tell me about...", "kasih tips".
+_REQUESTS = frozenset(
+    ["dong", "please", "pls", "plz", "tolong", "minta", "tell", "explain", "jelasin",
+     "jelaskan", "recommend", "help"]
+)  # fmt: skip
+_ASKING_WORDS = (_INTERROGATIVES - _AUXILIARIES) | _REQUESTS
 
 
 class Ranked(NamedTuple):
@@ -608,7 +614,24 @@ class FaqEngine:
             close = [r for r in ranked[:3] if r.score >= top.score - SUGGEST_SPREAD]
             suggestions = tuple(Suggestion(r.entry_id, r.score) for r in close)
             return self.composer.suggest(suggestions, lang, triage, candidates, probability)
+        if self._chatter(text, judgement, settled, triage):
+            chatter = self.smalltalk.by_id[CHATTER]
+            return self.composer.smalltalk(chatter, lang, triage, candidates)
         return self.composer.unanswered(lang, triage, candidates, 1 - probability)
+
+    def _chatter(
+        self, text: str, judgement: Judgement, settled: str | None, triage: Triage
+    ) -> bool:
+        """Chat that asks nothing and is not about milia ("konser tadi rame banget"): the
+        bot says what it is for instead of logging a question nobody asked. A warning
+        sign, a question or milia named keep the message for the review queue."""
+        anchored = bool(judgement.analysis.concepts & self.analyzer.lexicon.anchors)
+        return (
+            settled in ("unmatched", "elsewhere", "blocked")
+            and not anchored
+            and triage.level == SafetyLevel.NONE
+            and not self._asks(text)
+        )
 
     def answer_entry(self, entry_id: str, lang: str, *, text: str = "") -> Result:
         """The answer of one entry, as if it had matched (menus and "did you mean" taps)."""

@@ -238,7 +238,9 @@ class SafetyTriage:
                 continue
             match = _SUFFIX_RE.match(word)
             if match and len(word) > 4:
-                word = match.group(1)
+                # "idungnya": the slang of the word without its suffix ("hidung")
+                standard = self._analyzer.normalize_words(match.group(1))
+                word = standard[0] if len(standard) == 1 else match.group(1)
                 mine.append(match.group(2) == "ku")
             else:
                 mine.append(False)
@@ -248,7 +250,7 @@ class SafetyTriage:
                 words[i] = "@year"
             elif _UNIT_READING_RE.match(word) or (
                 _READING_RE.match(word)
-                and self._reading_words.intersection(words[max(0, i - 3) : i + 3])
+                and self._reading_words.intersection(words[max(0, i - 4) : i + 5])
             ):
                 words[i] = "@fever_reading"
             elif (

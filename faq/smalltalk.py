@@ -63,6 +63,7 @@ class Smalltalk:
                 for item in raw["intents"]
             )
             self._filler = {w for f in raw.get("filler", ()) for w in self._words(f)}
+            self.by_id = {intent.id: intent for intent in self.intents}
             self._first_words = {p[0] for i in self.intents for p in i.phrases if p}
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise DataError(path, f"invalid small talk: {exc!r}") from exc

@@ -309,3 +309,25 @@ def test_ruled_out_signs_leave_the_question_they_frame(engine: FaqEngine) -> Non
     assert result.safety == "none"
     first = result.entry_id or result.suggestions[0].entry_id
     assert first == "treatment-overview"
+
+
+@pytest.mark.parametrize(
+    "message", ["this heatwave is killing me, literally melting", "hmm", "harga tiket konser mahal"]
+)
+def test_chat_that_asks_nothing_about_milia_is_answered_as_small_talk(
+    engine: FaqEngine, message: str
+) -> None:
+    result = engine.ask(message)
+    assert (result.status, result.smalltalk) == ("smalltalk", "chatter")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "aku ada benjolan keras di leher?",  # asks
+        "milia mahal banget ngilanginnya",  # about milia: kept for the review queue
+        "bayiku bibirnya biru",  # a warning sign
+    ],
+)
+def test_questions_milia_and_warnings_are_never_chatter(engine: FaqEngine, message: str) -> None:
+    assert engine.ask(message).smalltalk != "chatter"

@@ -421,3 +421,24 @@ def test_eye_tools_comparisons_and_idioms(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("the lil one is 10 wks and burning up", EMERGENCY),
+        ("anakku 9 bulan, idungnya kembang kempis dan napasnya cepet", EMERGENCY),
+        ("today it's warm and angry red around the spot", URGENT),
+        ("since yesterday my vision is wavy on that side", URGENT),
+        # a clinician's verdict, what to come back for, fears, hot oil, an old blister
+        ("napasnya kadang cepat kadang pelan pas tidur, kata bidan itu normal", NONE),
+        ("the nurse said come back if it gets red, swollen or starts to ooze", NONE),
+        ("kena cipratan minyak panas, bekas lukanya muncul bintik putih", NONE),
+        ("bekas lepuh bisa jadi milia?", NONE),
+        ("is the 'No More Swelling' eye cream good for milia?", NONE),
+    ],
+)
+def test_verdicts_instructions_and_burns(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
