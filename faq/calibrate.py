@@ -30,6 +30,9 @@ from faq.confidence import (
 from faq.engine import FaqEngine
 
 FOLDS = 5
+# Cross-validation is repeated with this many shuffles, and the answer threshold holds
+# the error rates on average over them: one message more or less does not move it much.
+REPEATS = 15
 MAX_WRONG = 0.02
 MAX_ANSWERED_OUT_OF_SCOPE = 0.10
 # Offer topics where at least this share of the offers would hold the right entry.
@@ -149,37 +152,23 @@ def fit(
     """Cross-validate, choose thresholds, and fit the final model on every sample."""
     x = np.array([s.features.vector(features) for s in samples], dtype=np.float64)
     y = np.array([s.correct for s in samples], dtype=np.float64)
-    order = list(range(len(samples)))
-    random.Random(seed).shuffle(order)
-    folds = [order[i::FOLDS] for i in range(FOLDS)]
-    held_out = np.zeros(len(samples))
-    for fold in folds:
-        train = np.ones(len(samples), dtype=bool)
-        train[fold] = False
-        mean, scale = standardise(x[train])
-        weights, bias = fit_logistic((x[train] - mean) / scale, y[train])
-        held_out[fold] = predict(x[fold], mean, scale, weights, bias)
-    raw = held_out * np.array([coverage(s.features.unknown) for s in samples])
-    # Platt scaling, fitted on the cross-validated products; its own figures come from
-    # cross-fitting it in turn, so the Brier score and the table are on unseen data.
-    logits = _logit(raw)[:, None]
-    calibrated = np.zeros(len(samples))
-    for fold in folds:
-        train = np.ones(len(samples), dtype=bool)
-        train[fold] = False
-        (slope,), intercept = fit_logistic(logits[train], y[train], l2=0.0)
-        calibrated[fold] = predict(
-            logits[fold], np.zeros(1), np.ones(1), np.array([slope]), intercept
-        )
-    (slope,), intercept = fit_logistic(logits, y, l2=0.0)
-    held_out = predict(logits, np.zeros(1), np.ones(1), np.array([slope]), intercept)
-    answer = _answer_threshold(samples, held_out, faq, out_of_scope)
-    suggest = _suggest_threshold(samples, held_out, answer)
+    covered = np.array([coverage(s.features.unknown) for s in samples])
+    runs = [
+        _cross_validate(x, y, covered, random.Random(seed + repeat)) for repeat in range(REPEATS)
+    ]
+    answer = _shared_threshold(samples, runs, faq, out_of_scope)
+    # figures and Brier score are the means over the shuffles, read at that threshold;
+    # the reliability table and the suggestion threshold come from the first shuffle, and
+    # the scaling is the mean of the shuffles'
+    slope = float(np.mean([run.slope for run in runs]))
+    intercept = float(np.mean([run.intercept for run in runs]))
+    suggest = _suggest_threshold(samples, runs[0].held_out, answer)
     mean, scale = standardise(x)
     weights, bias = fit_logistic((x - mean) / scale, y)
-    brier = float(np.mean((calibrated - y) ** 2))
-    table = reliability(calibrated, y)
-    figures = _figures(samples, held_out, answer, faq, out_of_scope)
+    brier = float(np.mean([np.mean((run.calibrated - y) ** 2) for run in runs]))
+    table = reliability(runs[0].calibrated, y)
+    per_run = [_figures(samples, run.held_out, answer, faq, out_of_scope) for run in runs]
+    figures = {key: float(np.mean([f[key] for f in per_run])) for key in per_run[0]}
     report = {
         "fitted_on": len(samples),
         "brier_cross_validated": round(brier, 4),
@@ -203,6 +192,43 @@ def fit(
     return Fit(model, brier, table, figures)
 
 
+@dataclass
+class _Run:
+    """One shuffle of cross-validation: predictions for messages the fit did not see."""
+
+    held_out: np.ndarray  # Platt-scaled, the scaling fitted on this shuffle's predictions
+    calibrated: np.ndarray  # Platt-scaled, the scaling itself cross-fitted
+    slope: float
+    intercept: float
+
+
+def _cross_validate(x: np.ndarray, y: np.ndarray, covered: np.ndarray, rng: random.Random) -> _Run:
+    order = list(range(len(y)))
+    rng.shuffle(order)
+    folds = [order[i::FOLDS] for i in range(FOLDS)]
+    held_out = np.zeros(len(y))
+    for fold in folds:
+        train = np.ones(len(y), dtype=bool)
+        train[fold] = False
+        mean, scale = standardise(x[train])
+        weights, bias = fit_logistic((x[train] - mean) / scale, y[train])
+        held_out[fold] = predict(x[fold], mean, scale, weights, bias)
+    # Platt scaling, fitted on the cross-validated products; its own figures come from
+    # cross-fitting it in turn, so the Brier score and the table are on unseen data.
+    logits = _logit(held_out * covered)[:, None]
+    calibrated = np.zeros(len(y))
+    for fold in folds:
+        train = np.ones(len(y), dtype=bool)
+        train[fold] = False
+        (slope,), intercept = fit_logistic(logits[train], y[train], l2=0.0)
+        calibrated[fold] = predict(
+            logits[fold], np.zeros(1), np.ones(1), np.array([slope]), intercept
+        )
+    (slope,), intercept = fit_logistic(logits, y, l2=0.0)
+    scaled = predict(logits, np.zeros(1), np.ones(1), np.array([slope]), intercept)
+    return _Run(scaled, calibrated, float(slope), float(intercept))
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
@@ -217,6 +243,21 @@ def _answer_threshold(
         if wrong <= MAX_WRONG * faq and leaked <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope:
             return float(t)
     return 1.0
+
+
+def _shared_threshold(
+    samples: Sequence[Sample], runs: Sequence[_Run], faq: int, out_of_scope: int
+) -> float:
+    """The lowest of the shuffles' own thresholds at which wrong answers and answered
+    out-of-scope questions, averaged over every shuffle, stay within their limits."""
+    own = sorted({_answer_threshold(samples, run.held_out, faq, out_of_scope) for run in runs})
+    for t in own:
+        errors = [_errors(samples, run.held_out >= t) for run in runs]
+        wrong = float(np.mean([w for w, _ in errors]))
+        leaked = float(np.mean([leak for _, leak in errors]))
+        if wrong <= MAX_WRONG * faq and leaked <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope:
+            return t
+    return own[-1]
 
 
 def _errors(samples: Sequence[Sample], answered: Iterable[bool]) -> tuple[int, int]:

