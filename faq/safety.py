@@ -199,6 +199,7 @@ class SafetyTriage:
             self._not_answers = self._phrases(grammar["not_answers"])
             self._care = self._phrases(grammar["care_words"])
             self._recurrence = self._phrases(grammar["recurrence"])
+            self._prevent = self._phrases(grammar["prevent_words"]).firsts
             self._topic = self._phrases(grammar["topic_words"]).firsts
             self._first_person = self._phrases(raw["first_person"]).firsts
             self._child = self._phrases(raw["child"])
@@ -327,7 +328,7 @@ class SafetyTriage:
         denied: list[str] = []
         past: list[_Mention] = []  # signs that were over, for "today she's having another one"
         for number, sentence in enumerate(sentences):
-            if past and self._recurrence.spans(sentence.words):
+            if past and self._recurs(sentence.words):
                 for mention in past:
                     signs.append(mention.sign.id)
                     reported.add(mention.word)
@@ -355,6 +356,15 @@ class SafetyTriage:
             # "awalnya ga sakit, sekarang sakit": a sign reported anywhere is not ruled out
             ruled_out=tuple(dict.fromkeys(w for w in denied if w not in reported)),
         )
+
+    def _recurs(self, words: Sequence[str]) -> bool:
+        """Whether a sign is said to be back ("kambuh lagi"), not feared back ("biar
+        nggak kambuh", "so it doesn't come back")."""
+        for start, _ in self._recurrence.spans(words):
+            before = words[max(0, start - 3) : start]
+            if not self._negators.spans(before) and self._prevent.isdisjoint(before):
+                return True
+        return False
 
     def _answers_no_to(self, following: Sequence[_Sentence]) -> bool:
         """Whether the next sentence begins with a plain no ("Nope.", "nggak sih")."""

@@ -442,3 +442,22 @@ def test_verdicts_instructions_and_burns(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("there are more every day, now on my neck too", URGENT),
+        ("pakai peniti, eh kena mata, sekarang merah dan buram", EMERGENCY),
+        ("I think I poked the eye itself with the pin", EMERGENCY),
+        ("sempat bernanah tapi sudah sembuh total, gimana biar nggak kambuh?", NONE),
+        ("I bleed easily because of a platelet condition, is extraction ok?", NONE),
+        ("kejang ketawa liat video kucing", NONE),
+        ("how long do I boil the baby's bottles?", NONE),
+        ("my eyes get puffy when I cry at movies", NONE),
+    ],
+)
+def test_recurrence_feared_tools_and_everyday_words(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
