@@ -220,7 +220,12 @@ class SafetyTriage:
                 raise DataError(path, f"modifier limited to unknown signs: {sorted(unknown)}")
         self._sign_triggers = frozenset().union(*(sign.triggers for sign in self._signs))
         # Words that can stand in a list of signs: "no pain, redness or swelling".
-        self._listable = frozenset().union(*(sign.words.firsts for sign in self._signs))
+        # ("sekarang ada puluhan" must not make "sekarang", a word for now, a sign)
+        self._listable = (
+            frozenset().union(*(sign.words.firsts for sign in self._signs))
+            - self._clause_words
+            - self._present.firsts
+        )
         self._owners = (
             self._first_person | self._child.firsts | self._baby.firsts
         ) - self._generic_plurals

@@ -461,3 +461,27 @@ def test_recurrence_feared_tools_and_everyday_words(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("she jabbed her own eye with the tweezers and can't open it", EMERGENCY),
+        ("bibir anakku (2 thn) keunguan dari tadi", EMERGENCY),
+        ("bayiku 2 minggu, tadi sempet ga napas beberapa detik", EMERGENCY),
+        ("I can barely swallow since the peel", EMERGENCY),
+        ("last week a few, now there are dozens all over my neck", URGENT),
+        # a word for now is not a sign to list on: the pain now is reported
+        ("awalnya ga sakit, sekarang sakit banget", URGENT),
+        ("the kids were screaming blue murder all afternoon", NONE),
+        ("tangan bayiku agak kebiruan kalau kedinginan, kata bidan wajar", NONE),
+        ("my toddler gets fits of the giggles at bedtime", NONE),
+        ("her lips are purple from blackcurrant juice, it wipes off", NONE),
+        ("my car makes a wheezing noise in the morning", NONE),
+        ("cara ngatasin demam panggung?", NONE),
+    ],
+)
+def test_last_round_of_signs_and_sayings(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
