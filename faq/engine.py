@@ -117,7 +117,7 @@ _INTERROGATIVES = frozenset(
 _AUXILIARIES = frozenset(
     ["can", "could", "does", "do", "did", "is", "are", "should", "will", "would"]
 )
-# A request asks too: "resep mpasi dong", "tell me about...", "kasih tips".
+# A request asks too: "resep mpasi dong", "tell me about...", "tolong jelasin".
 _REQUESTS = frozenset(
     ["dong", "please", "pls", "plz", "tolong", "minta", "tell", "explain", "jelasin",
      "jelaskan", "recommend", "help"]

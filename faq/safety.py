@@ -237,7 +237,6 @@ class SafetyTriage:
         writer's ("mataku")."""
         words: list[str] = []
         mine: list[bool] = []
-        text = _DECIMAL_READING_RE.sub(r"suhu \1", text).translate(_ARROWS)
         for word in self._analyzer.normalize_words(text):
             if word in ("nya", "ku") and words:  # "nyusu nya", "bibir ku": a split suffix
                 mine[-1] = mine[-1] or word == "ku"
@@ -322,6 +321,8 @@ class SafetyTriage:
     # -- triage ------------------------------------------------------------------------
     def assess(self, text: str) -> Triage:
         """Triage one message."""
+        # "38,4" is a reading, "BAK ↓" says down: made words once, for every step below
+        text = _DECIMAL_READING_RE.sub(r"suhu \1", text).translate(_ARROWS)
         words, _ = self._norm(text)
         # Most messages have no sign word at all, and need no sentences.
         if self._sign_triggers.isdisjoint(words):
@@ -384,7 +385,8 @@ class SafetyTriage:
         folded = fold(text)
         # "my toddler's lips": a possessive loses its apostrophe ("toddlers")
         words = [*words, *(w[:-1] for w in words if w.endswith("s") and len(w) > 3)]
-        young = bool(self._baby.spans(words) or self._child.spans(words))
+        baby, child = bool(self._baby.spans(words)), bool(self._child.spans(words))
+        young = baby or child
         # "3 minggu" is an age in talk of a baby or a child, elsewhere a while ("bengkak
         # 1 hari", "redness for a day"); "3 weeks old", "umur 3 minggu" are ages anywhere
         newborn = bool(self._newborn.spans(words)) or any(
@@ -393,17 +395,16 @@ class SafetyTriage:
         )
         if newborn:
             subjects.add("newborn")
-        if newborn or self._baby.spans(words) or _BABY_AGE_RE.search(folded):
+        if newborn or baby or _BABY_AGE_RE.search(folded):
             subjects.add("baby")
-        if "baby" in subjects or self._child.spans(words) or _CHILD_AGE_RE.search(folded):
+        if "baby" in subjects or child or _CHILD_AGE_RE.search(folded):
             subjects.add("child")
         return subjects
 
     def _sentences(self, text: str) -> list[_Sentence]:
         sentences = []
         # "38.2", "38,5": a decimal point ends no sentence and splits no clause
-        folded = _DECIMAL_READING_RE.sub(r"suhu \1", fold(text)).translate(_ARROWS)
-        for raw in _SENTENCE_RE.findall(_DECIMAL_RE.sub(r"\1 \2", folded)):
+        for raw in _SENTENCE_RE.findall(_DECIMAL_RE.sub(r"\1 \2", fold(text))):
             words: list[str] = []
             clause: list[int] = []
             mine: list[bool] = []
@@ -499,11 +500,13 @@ class SafetyTriage:
                 # "keeps asking if it hurts" asks; "if it's still bleeding" says; "yesterday
                 # fine, now oozing": a word for now closing the cue opens what follows;
                 # "tadi sempat kebiruan": earlier today is now enough
-                if cancellable and any(
-                    p >= end
-                    or (start < p and mention.start >= end)
-                    or modifier.category == "historical"
-                    for p in present
+                if (
+                    cancellable
+                    and present
+                    and (
+                        modifier.category == "historical"
+                        or any(p >= end or (start < p and mention.start >= end) for p in present)
+                    )
                 ):
                     continue
                 if modifier.unless_negated and self._negators.spans(

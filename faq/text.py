@@ -72,9 +72,9 @@ def split_words(folded: str) -> list[str]:
             raw = raw.replace("'", "")
         parts = raw.split("-") if "-" in raw else [raw]
         if len(parts) == 2 and (parts[0] == parts[1] or parts[1] in ("an", "nya")):
-            parts = [parts[0]]  # bintik-bintik, milia-an, kecil-nya
-            if parts[0] in _INDEFINITES and parts[0] == raw.split("-")[1]:
-                parts = [parts[0] + "pun"]  # apa-apa: "anything", no question
+            # bintik-bintik, milia-an, kecil-nya; apa-apa is "anything", no question
+            indefinite = parts[0] == parts[1] and parts[0] in _INDEFINITES
+            parts = [parts[0] + "pun" if indefinite else parts[0]]
         for part in parts:
             if emphasis:
                 part = _REPEAT_RE.sub(r"\1", part)
