@@ -512,6 +512,12 @@ def test_last_round_of_signs_and_sayings(
         ("my mascara keeps bleeding onto these little white bumps", NONE),
         ("demam anak sy udah turun dari kemarin, makasih ya", NONE),
         ("milia itu perih ga sih? or do they hurt at all?", NONE),
+        # a pause is not an end; a thing usually used is not a general statement
+        ("my baby's breathing stops for a few seconds and then she gasps", EMERGENCY),
+        ("napas bayiku kadang berhenti sebentar pas tidur", EMERGENCY),
+        ("bibir anakku bengkak setelah pakai salep yang biasa dipakai kakaknya", EMERGENCY),
+        ("there are flashing lights in the corner of my eye since the peel", URGENT),
+        ("ruamnya nyebar ke mana-mana sejak kemarin", URGENT),
     ],
 )
 def test_contrast_recent_fits_and_described_signs(
