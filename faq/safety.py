@@ -485,14 +485,15 @@ class SafetyTriage:
         # "kalau masih berdarah": a word for now after a cue, in the sign's clause
         present = [s for s, _ in self._present.spans(words) if sentence.clause[s] == clause]
         owned = any(words[i] in self._owners or sentence.mine[i] for i in in_clause)
-        recent = bool(self._recent.spans(words))
+        # only a sign that outlasts its end asks whether it was just now
+        recent = mention.sign.outlasts and bool(self._recent.spans(words))
         for modifier in self._modifiers:
             if modifier.only and mention.sign.id not in modifier.only:
                 continue
             if modifier.only_words and mention.word not in modifier.only_words:
                 continue
             cancellable = modifier.category in ("historical", "resolved", "hypothetical")
-            if modifier.category == "resolved" and mention.sign.outlasts and recent:
+            if modifier.category == "resolved" and recent:
                 continue  # "barusan kejang, sekarang udah berhenti": help is still needed
             if owned and modifier.category == "generic":
                 continue
