@@ -524,3 +524,24 @@ def test_contrast_recent_fits_and_described_signs(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a rash that was in one place and is now in others is spreading
+        ("her rash was only on her cheeks, now it's on her neck and back", URGENT),
+        ("ruam merahnya awalnya di dahi, sekarang udah sampai dada", URGENT),
+        ("bintik merah di kaki anakku, tadinya cuma di tangan", URGENT),
+        # milia that turn up somewhere new are not a rash
+        ("miliaku tadinya di bawah mata, sekarang di pipi juga", NONE),
+        ("my rash from last summer started on my face, it's long gone now", NONE),
+        # a face burnt by a device or an acid used at home; burns as a cause are a question
+        ("kulit pipiku gosong habis pakai pen laser beli online", URGENT),
+        ("I burnt my cheek with a hot spoon trying to open the milia", URGENT),
+        ("bisa ga luka bakar bikin milia?", NONE),
+        ("heartburn parah, dadaku kayak kebakar", NONE),
+    ],
+)
+def test_spreading_and_burns(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
+    assert triage.assess(message).level == level
