@@ -258,6 +258,12 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.02, False),
     },
+    # A fifteenth blind safety set, of parents and people days after a procedure (first
+    # reading 90.0% recall, 9.0% false alarms, 86.4% of the emergencies at emergency level).
+    "safety-dev-14.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.05, False),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.765, True),

@@ -545,3 +545,35 @@ def test_contrast_recent_fits_and_described_signs(
 )
 def test_spreading_and_burns(triage: SafetyTriage, message: str, level: SafetyLevel) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # sight lost all at once is an emergency, a blur is urgent
+        ("setelah nusuk milia dekat mata, mata kiriku tiba-tiba gelap total", EMERGENCY),
+        ("my right eye just went blind after I picked at a bump on the lid", EMERGENCY),
+        ("half my vision went black after the extraction, like a shade pulled down", EMERGENCY),
+        # a baby who has taken no feed at all, or whose cry has gone weak
+        ("bayiku 3 minggu belum nyusu dari subuh, dikasih botol juga nolak", EMERGENCY),
+        ("my 6 week old has not fed at all today and her cry is weak", EMERGENCY),
+        ("my little boy's eyes roll up and his leg jerks, it is happening now", EMERGENCY),
+        # a bump that darkens, turns ragged, grows fast or will not heal is not milia
+        ("the white bump on my nose turned dark brown and the edges look jagged", URGENT),
+        ("benjolan di pipi ini tumbuh cepat banget sebulan terakhir", URGENT),
+        ("ada luka kecil di kelopak mata yang nggak sembuh-sembuh dari bulan lalu", URGENT),
+        # asking when a sign will be over says it is here now
+        ("pipiku bengkak abis dipencet, kapan kempesnya ya?", URGENT),
+        ("my tongue is swollen, will it go down on its own?", EMERGENCY),
+        # look-alikes
+        ("dark circles under my eyes got darker this month, do eye creams cause milia?", NONE),
+        ("a cold sore popped up on my lip, is it related to milia?", NONE),
+        ("mataku bengkak abis begadang nugas, ada hubungannya sama milia ga?", NONE),
+        ("tadi ada berita bayi kejang di tv, kasihan. milia bayi itu bahaya ga?", NONE),
+        ("her cheeks go red when she screams, then the red fades in a minute", NONE),
+    ],
+)
+def test_lost_sight_no_feeds_changing_bumps(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
