@@ -199,6 +199,7 @@ class SafetyTriage:
             self._list_words = self._phrases(grammar["list_words"]).firsts
             self._contrast = self._phrases(grammar["contrast_words"]).firsts
             self._recent = self._phrases(grammar["recent_words"])
+            self._now = self._phrases(grammar["now_words"])
             self._generic_plurals = self._phrases(grammar["generic_plurals"]).firsts
             self._answers_no = self._phrases(grammar["answers_no"])
             self._not_answers = self._phrases(grammar["not_answers"])
@@ -485,6 +486,10 @@ class SafetyTriage:
         # "kalau masih berdarah": a word for now after a cue, in the sign's clause
         present = [s for s, _ in self._present.spans(words) if sentence.clause[s] == clause]
         owned = any(words[i] in self._owners or sentence.mine[i] for i in in_clause)
+        # "my friend is having a fit right now": someone else's emergency, happening now
+        happening = mention.sign.level == SafetyLevel.EMERGENCY and any(
+            sentence.clause[s] == clause for s, _ in self._now.spans(words)
+        )
         # only a sign that outlasts its end asks whether it was just now
         recent = mention.sign.outlasts and bool(self._recent.spans(words))
         for modifier in self._modifiers:
@@ -497,6 +502,8 @@ class SafetyTriage:
                 continue  # "barusan kejang, sekarang udah berhenti": help is still needed
             if owned and modifier.category == "generic":
                 continue
+            if modifier.category == "other_person" and happening:
+                continue  # help is needed here, now
             pseudo = [range(s, e) for s, e in modifier.pseudo.spans(words)]
             for start, end in modifier.cues.spans(words):
                 if modifier.category != "other_sense" and mention.own.intersection(

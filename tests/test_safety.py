@@ -577,3 +577,40 @@ def test_lost_sight_no_feeds_changing_bumps(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # grown-ups' emergencies: a stroke, blood pouring out, a fit, not waking
+        ("my grandpa's mouth is drooping on one side and his speech is slurred", EMERGENCY),
+        ("ibu tiba-tiba bicaranya pelo dan mulutnya mencong setelah bangun tidur", EMERGENCY),
+        ("the cut from the extraction keeps pouring blood and she looks pale and dizzy", EMERGENCY),
+        ("my uncle had a fit in the kitchen, he is still on the floor", EMERGENCY),
+        ("can not keep her awake since the clinic, she keeps nodding off mid sentence", EMERGENCY),
+        # someone else's emergency happening now, where the writer is
+        ("my roommate is having a seizure right now after trying a peel", EMERGENCY),
+        ("teman sekamarku sekarang napasnya ngorok dan nggak bisa dibangunin", EMERGENCY),
+        # a chemical in the eye; sight barely there
+        ("some glycolic acid splashed into my eye while I was dabbing it on", EMERGENCY),
+        ("mataku kecipratan cairan peeling, sekarang cuma bisa lihat samar", EMERGENCY),
+        ("I can barely see out of my left eye since I squeezed the bump on my lid", EMERGENCY),
+        # a rash travelling from one place to the next
+        ("bentol merah gatel nyebar dari leher ke punggung sejak semalam", URGENT),
+        ("the scab from my extraction still hasn't healed after a month", URGENT),
+        # look-alikes
+        ("my dad had a fit about the clinic bill, lol, is cryo worth it for milia?", NONE),
+        ("aku takut darah, liat darah dikit aja langsung pusing. ekstraksi milia berdarah ga?", NONE),
+        ("my sister had a seizure in the movie we watched tonight, so dramatic. milia tips?", NONE),
+        ("dompetku langsung kejang liat harga facial di mall", NONE),
+        ("demam glass skin lagi viral, bikin milia ga?", NONE),
+        ("mom takes blood thinners, is it safe for her to get milia removed?", NONE),
+        ("the hard white bumps on my chest, can milia appear there?", NONE),
+        ("pernah eksim parah sampai berdarah pas kecil, bisa kambuh ga?", NONE),
+        ("anakku nangis kenceng tiap mandi, mukanya merah. milia di hidungnya normal?", NONE),
+    ],
+)
+def test_grown_up_emergencies_eyes_and_other_senses(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
