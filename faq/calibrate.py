@@ -11,6 +11,7 @@ questions at or under 10%; the model written is then fitted on everything.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,12 +36,8 @@ FOLDS = 5
 REPEATS = 15
 MAX_WRONG = 0.02
 MAX_ANSWERED_OUT_OF_SCOPE = 0.10
-# Offer topics where at least this share of the offers would hold the right entry, read
-# over a sliding window of this many messages (the median over the shuffles: at 20 one
-# shuffle's window dipped and the threshold jumped from 0.14 to 0.54, though offers
-# between the two held the right entry 60-80% of the time).
+# Offer topics down to where an offer would hold the right entry this share of the time.
 MIN_SUGGESTION_HIT = 0.5
-SUGGESTION_WINDOW = 25
 DEFAULT_BLEND = 2.0
 
 
@@ -165,8 +162,7 @@ def fit(
     # the shuffles'
     slope = float(np.mean([run.slope for run in runs]))
     intercept = float(np.mean([run.intercept for run in runs]))
-    # the median over the shuffles: one shuffle's threshold can jump a long way when a
-    # single window of twenty dips below the rate
+    # the median over the shuffles
     suggest = float(np.median([_suggest_threshold(samples, run.held_out, answer) for run in runs]))
     mean, scale = standardise(x)
     weights, bias = fit_logistic((x - mean) / scale, y)
@@ -275,22 +271,22 @@ def _errors(samples: Sequence[Sample], answered: Iterable[bool]) -> tuple[int, i
 
 
 def _suggest_threshold(samples: Sequence[Sample], p: np.ndarray, answer: float) -> float:
-    """Going down from the answer threshold, the lowest probability at which the last
-    ``SUGGESTION_WINDOW`` messages still held the right entry among the three offered
-    at least ``MIN_SUGGESTION_HIT`` of the time."""
-    below = sorted(
-        ((float(q), s.in_top3) for s, q in zip(samples, p, strict=True) if q < answer),
-        reverse=True,
-    )
-    threshold = answer
-    for end in range(len(below)):
-        window = below[max(0, end - SUGGESTION_WINDOW + 1) : end + 1]
-        if len(window) == SUGGESTION_WINDOW and sum(
-            h for _, h in window
-        ) < MIN_SUGGESTION_HIT * len(window):
-            break
-        threshold = below[end][0]
-    return threshold
+    """Below the answer threshold, the probability at which offering the three nearest
+    topics holds the right entry ``MIN_SUGGESTION_HIT`` of the time: a logistic fit of
+    that hit on the logit of the probability, so that no single message moves it much."""
+    below = p < answer
+    if not below.any():
+        return answer
+    logits = _logit(p[below])[:, None]
+    hits = np.array([s.in_top3 for s, b in zip(samples, below, strict=True) if b], dtype=float)
+    if hits.min() == hits.max():
+        return float(p[below].min()) if hits[0] else answer
+    (slope,), intercept = fit_logistic(logits, hits, l2=0.0)
+    if slope <= 0:
+        return answer  # offers are no likelier to hold the entry as the probability rises
+    target = math.log(MIN_SUGGESTION_HIT / (1 - MIN_SUGGESTION_HIT))
+    threshold = 1 / (1 + math.exp(-(target - intercept) / slope))
+    return float(min(answer, max(threshold, 0.0)))
 
 
 def _figures(

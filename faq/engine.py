@@ -545,8 +545,9 @@ class FaqEngine:
         if small and (small.pure or word_score < SUGGEST_SCORE) and not (anchored and ranked):
             return "smalltalk"
         # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it;
-        # "ini bot ya? atau orang beneran?": a question small talk asks by nature
-        if small and (not self._asks(text) or (small.intent.asks and not anchored)):
+        # "ini bot ya? atau orang beneran?": a question small talk asks by nature, unless
+        # it names what the FAQ is about ("do glycolic acids help with this")
+        if small and (not self._asks(text) or (small.intent.asks and not concepts)):
             return "smalltalk"
         # A topic the sources do not cover blocks the answer when the message asks about
         # it; named only around the question, the confidence model weighs it.

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faq.calibrate import calibrate, fit_logistic
+from faq.calibrate import Sample, _suggest_threshold, calibrate, fit_logistic
 from faq.confidence import LEXICAL, Features, load_models, rescale
 from faq.engine import FaqEngine
 from faq.evaluate import read_cases
@@ -251,3 +251,21 @@ def test_calibration_does_not_depend_on_the_order_of_the_sets(engine: FaqEngine)
     backward = calibrate(engine, cases[::-1])[LEXICAL].model
     assert (forward.answer, forward.weights) == (backward.answer, backward.weights)
     assert engine.model is model  # the engine is left as it was
+
+
+def test_suggestions_start_where_offers_hold_the_entry_half_the_time() -> None:
+    # offers below the answer threshold hold the right entry more often as p rises,
+    # crossing one in two near p = 0.4; one stray miss high up does not move the cut
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.0, 0.75, 600)
+    hits = rng.uniform(size=600) < 1 / (1 + np.exp(-(np.log(p / (1 - p)) - np.log(0.4 / 0.6)) * 3))
+    features = Features(score=0.5, margin=0.1, unknown=0.0, foreign=0.0, anchored=1.0, terms=1.0)
+    samples = [Sample(features, bool(h), bool(h), "faq") for h in hits]
+    threshold = _suggest_threshold(samples, p, answer=0.76)
+    assert 0.33 < threshold < 0.47
+    stray = [*samples[:-1], Sample(features, False, False, "faq")]
+    assert abs(_suggest_threshold(stray, p, answer=0.76) - threshold) < 0.01
+    # offers that never hold the entry are not made
+    never = [Sample(features, False, False, "faq") for _ in p]
+    assert _suggest_threshold(never, p, answer=0.76) == 0.76
+

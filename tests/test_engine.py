@@ -25,6 +25,9 @@ ANSWERED = [
     # compared with milia, baby acne is a question the FAQ answers
     ("is this milia or baby acne?", "en", {"milia-vs-acne", "newborn-milia"}),
     ("apakah ini milia atau jerawat bayi?", "id", {"milia-vs-acne", "newborn-milia"}),
+    # a nail used to pick is not a bump on a nail; "help with these" asks the FAQ
+    ("can i pop milia with my fingernails?", "en", {"dont-pop-at-home"}),
+    ("would salicylic acid help with these?", "en", {"treatment-exfoliating-acids"}),
     ("boleh ga milia dipencet pake jarum sendiri di rumah", "id", {"dont-pop-at-home"}),
     ("is it ok to squeeze milia at home", "en", {"dont-pop-at-home"}),
     ("milia bisa hilang sendiri ga", "id", {"does-it-go-away"}),
