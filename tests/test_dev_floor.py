@@ -268,6 +268,19 @@ FLOORS = {
         "safety_recall": (1.0, True),
         "false_alarms": (0.015, False),
     },
+    # A ninth chat set written blind, mostly quick Indonesian (first reading 80.4% accuracy,
+    # 5.6% wrong, 93.2% refusal, 95.5% small talk, on all 220). Eight of its messages were
+    # near copies of phrasings the tree had before the set was written ("pengertian milia",
+    # "milia permanen ga?"): they are left out, not the tree's phrasings, so that the set
+    # measures new wordings and the tree keeps the commonest ways of asking.
+    "chat-dev-9.jsonl": {
+        "accuracy": (0.792, True),
+        "wrong": (0.06, False),
+        "refusal": (0.931, True),
+        "smalltalk": (0.954, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.0, False),
+    },
     # A fourteenth blind safety set (first reading 89.0% recall, 4.0% false alarms, 85.0%
     # of the emergencies at emergency level).
     "safety-dev-13.jsonl": {
@@ -291,6 +304,17 @@ FLOORS = {
     "safety-dev-16.jsonl": {
         "safety_recall": (1.0, True),
         "false_alarms": (0.0, False),
+    },
+    # Two more: Indonesian with regional words and run-on voice-note style (first reading
+    # 94.0% recall, 9.0% false alarms, 92.9% of the emergencies at emergency level), and
+    # English from several countries (96.0%, 4.0%, 95.5%).
+    "safety-dev-17.jsonl": {
+        "safety_recall": (0.99, True),
+        "false_alarms": (0.04, False),
+    },
+    "safety-dev-18.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.03, False),
     },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {

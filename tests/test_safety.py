@@ -614,3 +614,35 @@ def test_grown_up_emergencies_eyes_and_other_senses(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a baby who takes nothing at all, or whose soft spot has sunk
+        ("bayiku 5 minggu nggak mau minum susu formula sama sekali dari tadi malam", EMERGENCY),
+        ("my 2 month old is refusing every bottle at all since lunch", EMERGENCY),
+        ("ubun-ubun bayiku keliatan cekung, umurnya 2 bulan", EMERGENCY),
+        # an absence fit, a throat closing, a bump that doubles
+        ("my 6 year old stares blank and keeps smacking his lips, he won't answer", EMERGENCY),
+        ("leherku kerasa kecekik habis pakai toner baru", EMERGENCY),
+        ("the lump by my eye doubled in size this month", URGENT),
+        ("benjolan di pipi makin hari cepat banget gedenya", URGENT),
+        ("the white bump went black and the edge is jagged now", URGENT),
+        ("bintik putih di dahiku warnanya jadi kehitaman, dulu nggak gitu", URGENT),
+        ("ada bintik hitam melayang di pandanganku sejak kemarin", URGENT),
+        # look-alikes
+        ("my son's tongue is blue from a blueberry popsicle, lol. milia question tho", NONE),
+        ("the peel bottle is bright red, is it strong enough for milia?", NONE),
+        ("saw a documentary about babies having seizures, so scary. do newborns get milia?", NONE),
+        ("cryo buat milia sakit gak mbak?", NONE),
+        ("keretanya sesak banget tadi, btw milia bisa hilang sendiri?", NONE),
+        ("ada bintik hitam kecil di bawah mata selain milia, itu apa?", NONE),
+        ("abis pencet cuma merah dikit, sekarang udah biasa lagi", NONE),
+        ("she cried like a kitten when they did the heel prick, are milia common?", NONE),
+    ],
+)
+def test_no_feeds_at_all_fits_and_changing_bumps(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
