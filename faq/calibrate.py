@@ -5,14 +5,15 @@ engine; the label says whether its best candidate is acceptable (never, for an
 out-of-scope message). Five-fold cross-validation gives each message a
 probability from a model that did not see it: the Brier score, the reliability
 table and the thresholds come from those. The thresholds are the lowest that
-keep wrong answers at or under 2% of FAQ questions and answered out-of-scope
-questions at or under 10%; the model written is then fitted on everything.
+keep wrong answers at or under 2% of FAQ questions in every language and answered
+out-of-scope questions at or under 10%; the model written is then fitted on everything.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -102,6 +103,7 @@ class Sample:
     correct: bool  # its best candidate is an acceptable answer
     in_top3: bool  # an acceptable answer is among the best three
     kind: str
+    lang: str = ""
 
 
 @dataclass
@@ -114,15 +116,20 @@ class Fit:
     figures: dict[str, float] = field(default_factory=dict)
 
 
-def collect(engine: FaqEngine, cases: Iterable[Mapping[str, Any]]) -> tuple[list[Sample], int, int]:
-    """Samples for the messages the model decides on; and how many FAQ and out-of-scope
-    messages there were in all (the denominators of the rates)."""
-    samples, faq, out_of_scope = [], 0, 0
+def collect(
+    engine: FaqEngine, cases: Iterable[Mapping[str, Any]]
+) -> tuple[list[Sample], Counter[str], int]:
+    """Samples for the messages the model decides on; and how many FAQ messages there
+    were in all, per language, and out-of-scope ones (the denominators of the rates)."""
+    samples: list[Sample] = []
+    faq: Counter[str] = Counter()
+    out_of_scope = 0
     for case in cases:
         kind = case.get("kind")
         if kind not in ("faq", "out_of_scope"):
             continue
-        faq += kind == "faq"
+        if kind == "faq":
+            faq[str(case.get("lang", ""))] += 1
         out_of_scope += kind == "out_of_scope"
         judgement = engine.judge(case["q"], engine.triage.assess(case["q"]).ruled_out)
         if judgement.features is None or engine.gate(case["q"], judgement) is not None:
@@ -135,6 +142,7 @@ def collect(engine: FaqEngine, cases: Iterable[Mapping[str, Any]]) -> tuple[list
                 kind == "faq" and judgement.ranked[0].entry_id in expect,
                 kind == "faq" and bool(top3 & expect),
                 kind,
+                str(case.get("lang", "")),
             )
         )
     return samples, faq, out_of_scope
@@ -143,7 +151,7 @@ def collect(engine: FaqEngine, cases: Iterable[Mapping[str, Any]]) -> tuple[list
 def fit(
     name: str,
     samples: Sequence[Sample],
-    faq: int,
+    faq: Mapping[str, int],
     out_of_scope: int,
     features: Sequence[str],
     blend: float,
@@ -235,37 +243,50 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
 
 
+def _within_limits(
+    samples: Sequence[Sample],
+    answered: Sequence[np.ndarray],
+    faq: Mapping[str, int],
+    out_of_scope: int,
+) -> bool:
+    """Whether wrong answers, in every language, and answered out-of-scope questions,
+    averaged over the shuffles' ``answered`` masks, stay within their limits."""
+    errors = [_errors(samples, mask) for mask in answered]
+    for lang, total in faq.items():
+        if np.mean([wrong.get(lang, 0) for wrong, _ in errors]) > MAX_WRONG * total:
+            return False
+    return bool(np.mean([leaked for _, leaked in errors]) <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope)
+
+
 def _answer_threshold(
-    samples: Sequence[Sample], p: np.ndarray, faq: int, out_of_scope: int
+    samples: Sequence[Sample], p: np.ndarray, faq: Mapping[str, int], out_of_scope: int
 ) -> float:
     for t in sorted(set(np.round(p, 4).tolist())):
-        answered = p >= t
-        wrong, leaked = _errors(samples, answered)
-        if wrong <= MAX_WRONG * faq and leaked <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope:
+        if _within_limits(samples, [p >= t], faq, out_of_scope):
             return float(t)
     return 1.0
 
 
 def _shared_threshold(
-    samples: Sequence[Sample], runs: Sequence[_Run], faq: int, out_of_scope: int
+    samples: Sequence[Sample], runs: Sequence[_Run], faq: Mapping[str, int], out_of_scope: int
 ) -> float:
-    """The lowest of the shuffles' own thresholds at which wrong answers and answered
-    out-of-scope questions, averaged over every shuffle, stay within their limits."""
+    """The lowest of the shuffles' own thresholds at which wrong answers in every language,
+    and answered out-of-scope questions, averaged over every shuffle, stay within their
+    limits (the targets hold per language, so does the threshold)."""
     own = sorted({_answer_threshold(samples, run.held_out, faq, out_of_scope) for run in runs})
     for t in own:
-        errors = [_errors(samples, run.held_out >= t) for run in runs]
-        wrong = float(np.mean([w for w, _ in errors]))
-        leaked = float(np.mean([leak for _, leak in errors]))
-        if wrong <= MAX_WRONG * faq and leaked <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope:
+        if _within_limits(samples, [run.held_out >= t for run in runs], faq, out_of_scope):
             return t
     return own[-1]
 
 
-def _errors(samples: Sequence[Sample], answered: Iterable[bool]) -> tuple[int, int]:
-    """Wrong answers to FAQ questions, and answers to out-of-scope questions."""
-    wrong = leaked = 0
+def _errors(samples: Sequence[Sample], answered: Iterable[bool]) -> tuple[Counter[str], int]:
+    """Wrong answers to FAQ questions, per language, and answers to out-of-scope questions."""
+    wrong: Counter[str] = Counter()
+    leaked = 0
     for sample, yes in zip(samples, answered, strict=True):
-        wrong += bool(yes and sample.kind == "faq" and not sample.correct)
+        if yes and sample.kind == "faq" and not sample.correct:
+            wrong[sample.lang] += 1
         leaked += bool(yes and sample.kind == "out_of_scope")
     return wrong, leaked
 
@@ -290,14 +311,16 @@ def _suggest_threshold(samples: Sequence[Sample], p: np.ndarray, answer: float) 
 
 
 def _figures(
-    samples: Sequence[Sample], p: np.ndarray, answer: float, faq: int, out_of_scope: int
+    samples: Sequence[Sample], p: np.ndarray, answer: float, faq: Mapping[str, int],
+    out_of_scope: int,
 ) -> dict[str, float]:
     answered = p >= answer
     right = sum(1 for s, a in zip(samples, answered, strict=True) if a and s.correct)
     wrong, leaked = _errors(samples, answered)
+    total = max(1, sum(faq.values()))
     return {
-        "accuracy_cross_validated": right / max(1, faq),
-        "wrong_cross_validated": wrong / max(1, faq),
+        "accuracy_cross_validated": right / total,
+        "wrong_cross_validated": sum(wrong.values()) / total,
         "refusal_cross_validated": 1 - leaked / max(1, out_of_scope),
     }
 

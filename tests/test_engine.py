@@ -28,6 +28,11 @@ ANSWERED = [
     # a nail used to pick is not a bump on a nail; "help with these" asks the FAQ
     ("can i pop milia with my fingernails?", "en", {"dont-pop-at-home"}),
     ("would salicylic acid help with these?", "en", {"treatment-exfoliating-acids"}),
+    # "only babies?" asks who gets milia; one's own hand and the tools sold for it
+    ("apa milia hanya pada bayi? aku umur 40an", "id", {"who-gets-milia"}),
+    ("are milk spots just a baby thing? i'm in my thirties", "en", {"who-gets-milia"}),
+    ("boleh ga milia diekstrak sendiri pakai pinset?", "id", {"dont-pop-at-home"}),
+    ("is a comedone extractor ok to use on milia?", "en", {"dont-pop-at-home"}),
     ("boleh ga milia dipencet pake jarum sendiri di rumah", "id", {"dont-pop-at-home"}),
     ("is it ok to squeeze milia at home", "en", {"dont-pop-at-home"}),
     ("milia bisa hilang sendiri ga", "id", {"does-it-go-away"}),
@@ -69,6 +74,10 @@ UNANSWERED = [
     "jerawat bayi itu kenapa bisa muncul ya?",
     "how long does baby acne last",
     "ada bintil putih kecil di bagian dalam bibir, apa itu?",
+    # blackheads alone, recovery after a procedure, where to find a good clinic
+    "best way to clear blackheads on the chin?",
+    "berapa lama masa pemulihan setelah laser milia?",
+    "know a good dermatologist in surabaya for milia?",
 ]
 
 SMALLTALK = [
