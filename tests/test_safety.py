@@ -646,3 +646,28 @@ def test_no_feeds_at_all_fits_and_changing_bumps(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a fit minutes ago that left one side weak; sight gone all of a sudden
+        ("she had a seizure 5 mins ago, it stopped, now one side of her body is floppy", EMERGENCY),
+        ("adikku tiba-tiba nggak bisa lihat pakai mata kirinya", EMERGENCY),
+        ("tangan bayiku nyentak-nyentak terus dan matanya kedip-kedip dari tadi", EMERGENCY),
+        # a blister that turns cloudy, redness that grows, a bump that changes
+        ("the blister from the freezing has gone cloudy and the skin is getting redder", URGENT),
+        ("bintik di hidungku pernah putih, sekarang warnanya jadi coklat kehitaman", URGENT),
+        # look-alikes
+        ("his cheeks go red from drooling while teething, are the white dots milia?", NONE),
+        ("got a red card at futsal lol, anyway do milia go away", NONE),
+        ("harga laser bikin sesak napas, ada cara lain buat milia?", NONE),
+        ("a little redness for a day or two is normal after extraction, the nurse said", NONE),
+        ("berdarahnya cuma setitik dan langsung stop, normal kan?", NONE),
+        ("bayiku kaget sendiri pas tidur, tangannya nyentak sekali, itu refleks ya?", NONE),
+    ],
+)
+def test_fits_minutes_ago_sudden_sight_loss_and_startles(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
