@@ -255,7 +255,9 @@ def _within_limits(
     for lang, total in faq.items():
         if np.mean([wrong.get(lang, 0) for wrong, _ in errors]) > MAX_WRONG * total:
             return False
-    return bool(np.mean([leaked for _, leaked in errors]) <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope)
+    return bool(
+        np.mean([leaked for _, leaked in errors]) <= MAX_ANSWERED_OUT_OF_SCOPE * out_of_scope
+    )
 
 
 def _answer_threshold(
@@ -311,7 +313,10 @@ def _suggest_threshold(samples: Sequence[Sample], p: np.ndarray, answer: float) 
 
 
 def _figures(
-    samples: Sequence[Sample], p: np.ndarray, answer: float, faq: Mapping[str, int],
+    samples: Sequence[Sample],
+    p: np.ndarray,
+    answer: float,
+    faq: Mapping[str, int],
     out_of_scope: int,
 ) -> dict[str, float]:
     answered = p >= answer

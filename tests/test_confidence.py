@@ -268,4 +268,3 @@ def test_suggestions_start_where_offers_hold_the_entry_half_the_time() -> None:
     # offers that never hold the entry are not made
     never = [Sample(features, False, False, "faq") for _ in p]
     assert _suggest_threshold(never, p, answer=0.76) == 0.76
-

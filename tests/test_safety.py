@@ -600,7 +600,7 @@ def test_lost_sight_no_feeds_changing_bumps(
         ("the scab from my extraction still hasn't healed after a month", URGENT),
         # look-alikes
         ("my dad had a fit about the clinic bill, lol, is cryo worth it for milia?", NONE),
-        ("aku takut darah, liat darah dikit aja langsung pusing. ekstraksi milia berdarah ga?", NONE),
+        ("aku takut darah, liat darah dikit aja langsung pusing. ekstraksi berdarah ga?", NONE),
         ("my sister had a seizure in the movie we watched tonight, so dramatic. milia tips?", NONE),
         ("dompetku langsung kejang liat harga facial di mall", NONE),
         ("demam glass skin lagi viral, bikin milia ga?", NONE),
