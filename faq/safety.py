@@ -486,9 +486,11 @@ class SafetyTriage:
         # "kalau masih berdarah": a word for now after a cue, in the sign's clause
         present = [s for s, _ in self._present.spans(words) if sentence.clause[s] == clause]
         owned = any(words[i] in self._owners or sentence.mine[i] for i in in_clause)
-        # "my friend is having a fit right now": someone else's emergency, happening now
+        # "my friend is having a fit right now", "temen kos aku sekarang demam tinggi, leher
+        # kaku": someone else's emergency, now in its clause or said before it ("...her face
+        # swelled, now she's fine" is over)
         happening = mention.sign.level == SafetyLevel.EMERGENCY and any(
-            sentence.clause[s] == clause for s, _ in self._now.spans(words)
+            sentence.clause[s] == clause or s < mention.start for s, _ in self._now.spans(words)
         )
         # only a sign that outlasts its end asks whether it was just now
         recent = mention.sign.outlasts and bool(self._recent.spans(words))

@@ -333,6 +333,18 @@ FLOORS = {
         "safety_recall": (0.98, True),
         "false_alarms": (0.01, False),
     },
+    # Two more: several people and signs in one message (first reading 98.0% recall, 6.0%
+    # false alarms, every emergency at emergency level), and terse fragments next to long
+    # worried messages (98.0%, 9.0%, 95.5%; two of its look-alikes nearly copied older
+    # phrasings of the tree and are left out).
+    "safety-dev-21.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.01, False),
+    },
+    "safety-dev-22.jsonl": {
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.031, False),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.781, True),

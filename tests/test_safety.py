@@ -671,3 +671,29 @@ def test_fits_minutes_ago_sudden_sight_loss_and_startles(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a fever with a racing heart, faintness or a stiff neck
+        ("demam 39,8 sejak semalam, jantung berdebar kencang, rasanya mau pingsan", EMERGENCY),
+        ("high fever since the extraction and his neck is stiff, he can't bend it", EMERGENCY),
+        ("my sister now has a fever and a stiff neck after popping a bump on her nose", EMERGENCY),
+        # a rash from a friend's homemade cream, a lump that grew over recent weeks
+        ("ruam merah nyebar ke dada sejak pakai krim racikan teman", URGENT),
+        ("the lump used to be tiny, past few weeks it grew fast", URGENT),
+        # look-alikes
+        ("my friend's face swelled from shellfish last year, now she's fine. milia q:", NONE),
+        ("can't swallow pills, is there a cream for milia?", NONE),
+        ("my leg jerks when i'm falling asleep, unrelated but are milia normal?", NONE),
+        ("what are the red flags of skin cancer, for a school essay", NONE),
+        ("the derm said there may be a little bleeding after the extraction next week", NONE),
+        ("kata nenek milia itu darah kotor, harus dipencet biar darahnya keluar?", NONE),
+        ("aulanya sesak banget pas wisuda, makeup luntur semua", NONE),
+    ],
+)
+def test_fever_danger_homemade_creams_and_plans(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
