@@ -697,3 +697,28 @@ def test_fever_danger_homemade_creams_and_plans(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a baby who grunts, whose belly heaves, who is floppy or mottled, whose soft spot bulges
+        ("my 7 week old grunts with each breath and his tummy is heaving", EMERGENCY),
+        ("she's 6 weeks and her arms just flop when I lift her, she feels like a rag", EMERGENCY),
+        ("bayiku 2 bulan kulitnya belang-belang pucat dan dingin", EMERGENCY),
+        ("ubun-ubun bayiku menonjol dan dia muntah terus", EMERGENCY),
+        ("my throat has this closed-up feeling since I used the peel", EMERGENCY),
+        ("ada bunyi ngik tiap aku tarik napas sejak pakai krim itu", EMERGENCY),
+        # a bump taken for milia that now grows or turns pearly pink with vessels
+        ("the lump I thought was milia grew really fast and doesn't move", URGENT),
+        ("bintiknya jadi pink mengkilap dan ada pembuluh darah kecil", URGENT),
+        # look-alikes
+        ("2 hari ini panas banget cuacanya, milia bisa karena keringat?", NONE),
+        ("tiny pearly white bumps on my son's cheeks, are they milia?", NONE),
+        ("tarik napas dalam-dalam dulu, aku mau nanya soal milia", NONE),
+    ],
+)
+def test_sealed_set_kinds_after_its_reading(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
