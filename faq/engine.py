@@ -54,6 +54,8 @@ MAX_MATCH_CHARS = 600
 # also reads as small talk.
 SUGGEST_SCORE = 0.25
 UNANCHORED_FAMILIAR = 2 / 3
+# Messages longer than this many words that match the FAQ tell a story rather than chat.
+LONG_TELLING = 15
 # Cosines of multilingual-e5 sit high even between unrelated sentences: meaning
 # adds to an entry's score only above this.
 SEMANTIC_BASE = 0.85
@@ -547,7 +549,9 @@ class FaqEngine:
         # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it;
         # "ini bot ya? atau orang beneran?": a question small talk asks by nature, unless
         # it names what the FAQ is about ("do glycolic acids help with this")
-        if small and (not self._asks(text) or (small.intent.asks and not concepts)):
+        # a long message about what the FAQ covers is not small talk for starting "ok so..."
+        told = len(analysis.words) > LONG_TELLING and word_score >= SUGGEST_SCORE
+        if small and ((not self._asks(text) and not told) or (small.intent.asks and not concepts)):
             return "smalltalk"
         # A topic the sources do not cover blocks the answer when the message asks about
         # it; named only around the question, the confidence model weighs it.

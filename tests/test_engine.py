@@ -33,6 +33,9 @@ ANSWERED = [
     ("are milk spots just a baby thing? i'm in my thirties", "en", {"who-gets-milia"}),
     ("boleh ga milia diekstrak sendiri pakai pinset?", "id", {"dont-pop-at-home"}),
     ("is a comedone extractor ok to use on milia?", "en", {"dont-pop-at-home"}),
+    # milia by their other names
+    ("are milia seeds harmful?", "en", {"is-it-harmful"}),
+    ("what are oil seeds on the face?", "en", {"what-is-milia"}),
     ("boleh ga milia dipencet pake jarum sendiri di rumah", "id", {"dont-pop-at-home"}),
     ("is it ok to squeeze milia at home", "en", {"dont-pop-at-home"}),
     ("milia bisa hilang sendiri ga", "id", {"does-it-go-away"}),
