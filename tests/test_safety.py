@@ -722,3 +722,31 @@ def test_sealed_set_kinds_after_its_reading(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a throat "pulled shut", hives with a throat, swallowing like through a straw
+        ("my throat feels zipped shut since the peel", EMERGENCY),
+        ("hives all over my chest and my throat feels scratchy and weird", EMERGENCY),
+        ("swallowing feels like pushing a marble down, since the new cream", EMERGENCY),
+        # a pause in a baby's breath told as a likeness
+        ("napas bayiku berhenti lama kayak lagi nahan napas, umurnya 5 minggu", EMERGENCY),
+        ("one eye went blurry all of a sudden an hour ago", EMERGENCY),
+        # a rash a serum started, spreading; a bump changing colour; a sore that won't close
+        ("rash from the new serum is spreading to my arms", URGENT),
+        ("the spot we thought was milia is changing colour and growing", URGENT),
+        ("luka bekas ekstraksinya sudah sebulan tidak menutup", URGENT),
+        # look-alikes
+        ("spread the cream thinly over the milia, right?", NONE),
+        ("lol i'm wheezing, my kid called my milia 'face sprinkles'", NONE),
+        ("my baby has cradle cap, yellow crusty flakes on the scalp, unrelated to milia?", NONE),
+        ("is hay fever linked to milia?", NONE),
+        ("mukaku suka merah sebentar abis cuci muka pake air anget, milia bisa karena itu?", NONE),
+    ],
+)
+def test_throats_likenesses_and_products_spread(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
