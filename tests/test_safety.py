@@ -738,6 +738,7 @@ def test_sealed_set_kinds_after_its_reading(
         ("rash from the new serum is spreading to my arms", URGENT),
         ("the spot we thought was milia is changing colour and growing", URGENT),
         ("luka bekas ekstraksinya sudah sebulan tidak menutup", URGENT),
+        ("in the last month the spot went from white to brown black", URGENT),
         # look-alikes
         ("spread the cream thinly over the milia, right?", NONE),
         ("lol i'm wheezing, my kid called my milia 'face sprinkles'", NONE),
