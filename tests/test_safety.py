@@ -751,3 +751,28 @@ def test_throats_likenesses_and_products_spread(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # a collapse with a pale, sweaty or drowsy person; blood in the eye; a long bleed
+        ("my husband collapsed after the clinic, he's pale and drowsy now", EMERGENCY),
+        ("ibu pingsan sepulang dari klinik, keringat dingin dan lemas", EMERGENCY),
+        ("poked near my eye and now the eye is full of blood, I can't see out of it", EMERGENCY),
+        ("the extraction site won't stop bleeding and she is pale and dizzy", EMERGENCY),
+        (
+            "grandma is barely responding since this morning, the spot on her cheek is purple",
+            EMERGENCY,
+        ),
+        ("the new face device left burn marks on my jawline", URGENT),
+        # look-alikes
+        ("my phone battery is swelling, can I still use it?", NONE),
+        ("begadang terus sampai mata merah, milia karena kurang tidur?", NONE),
+        ("the rash spreads a little every hour? no, it's been the same for a week", NONE),
+    ],
+)
+def test_collapses_blood_in_the_eye_and_long_bleeds(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
