@@ -512,8 +512,12 @@ class SafetyTriage:
                     range(start, end)
                 ):
                     continue  # the sign's own words ("tidak mau nyusu", "can not breathe")
-                if cancellable and signed.intersection(range(start, end)):
-                    continue  # another sign's words: "napasnya berhenti" has not stopped
+                if (cancellable or modifier.category == "negated") and signed.intersection(
+                    range(start, end)
+                ):
+                    # another sign's words: "napasnya berhenti" has not stopped, and the
+                    # "tidak" of "tidak mau nyusu, lemes" denies nothing after it
+                    continue
                 if any(start in p for p in pseudo):
                     continue
                 # "keeps asking if it hurts" asks; "if it's still bleeding" says; "yesterday

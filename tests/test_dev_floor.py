@@ -369,6 +369,12 @@ FLOORS = {
         "safety_recall": (1.00, True),
         "false_alarms": (0.02, False),
     },
+    # Half mixed-language chat, signs told in a roundabout way (first reading 94.0% recall,
+    # 4.0% false alarms, 90.9% of the emergencies at emergency level).
+    "safety-dev-26.jsonl": {
+        "safety_recall": (1.00, True),
+        "false_alarms": (0.04, False),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.781, True),

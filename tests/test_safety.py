@@ -776,3 +776,25 @@ def test_collapses_blood_in_the_eye_and_long_bleeds(
     triage: SafetyTriage, message: str, level: SafetyLevel
 ) -> None:
     assert triage.assess(message).level == level
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        # "tidak mau nyusu, lemes": the "tidak" of one sign denies nothing after it
+        ("bayiku 3 minggu tidak mau nyusu, lemes, badannya dingin", EMERGENCY),
+        ("my 10 day old only fed once in 6 hours and is super sleepy", EMERGENCY),
+        ("my mum's vision went totally black in one eye after the procedure", EMERGENCY),
+        ("newborn's skin and eyes look yellowish since yesterday", URGENT),
+        ("after cryo the skin went dark purple and it's cold and numb", URGENT),
+        ("the bump got shiny and pearly with tiny red vessels", URGENT),
+        ("my throat is itchy and it's getting harder to swallow after the peel", EMERGENCY),
+        # look-alikes
+        ("she had jaundice in week one, all sorted now, are milia normal at 8 weeks?", NONE),
+        ("my lips are purple from the grape popsicle, cold too lol", NONE),
+    ],
+)
+def test_denials_inside_signs_yellow_babies_and_dying_skin(
+    triage: SafetyTriage, message: str, level: SafetyLevel
+) -> None:
+    assert triage.assess(message).level == level
