@@ -375,6 +375,13 @@ FLOORS = {
         "safety_recall": (1.00, True),
         "false_alarms": (0.04, False),
     },
+    # The fifth sealed safety set, sealed while the triage work of its round went on and
+    # read once at the end (first reading 99.1% recall, 3.6% false alarms, 97.9% of the
+    # emergencies at emergency level): see the README.
+    "safety-sealed-5.jsonl": {
+        "safety_recall": (1.000, True),
+        "false_alarms": (0.028, False),
+    },
     # Questions real people asked on public pages (each line has its page's address).
     "real-dev.jsonl": {
         "accuracy": (0.781, True),
@@ -412,6 +419,24 @@ FLOORS = {
         "refusal": (0.868, True),
         "safety_recall": (1.0, True),
         "false_alarms": (0.013, False),
+    },
+    # The fifth sealed chat set and a fourth harvest of real questions (125 from 103 pages),
+    # both sealed until the end of their round (first readings 84.0% accuracy and 2.1% wrong;
+    # 83.1% and 3.4% wrong, 83.3% refusal): see the README. Messages that nearly copied
+    # older phrasings of the tree are left out (two and four).
+    "chat-sealed-5.jsonl": {
+        "accuracy": (0.838, True),
+        "wrong": (0.022, False),
+        "refusal": (0.954, True),
+        "smalltalk": (1.0, True),
+        "safety_recall": (1.0, True),
+        "false_alarms": (0.010, False),
+    },
+    "real-sealed-3.jsonl": {
+        "accuracy": (0.823, True),
+        "wrong": (0.036, False),
+        "refusal": (0.833, True),
+        "false_alarms": (0.025, False),
     },
     # A fourth harvest of real questions (122 from 104 pages; first reading 65.8% accuracy,
     # 5.3% wrong, 84.1% refusal; its two red flags warned, 2.5% false alarms).
