@@ -546,10 +546,10 @@ class FaqEngine:
         word_score = judgement.features.score if judgement.features else 0.0
         if small and (small.pure or word_score < SUGGEST_SCORE) and not (anchored and ranked):
             return "smalltalk"
-        # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it;
-        # "ini bot ya? atau orang beneran?": a question small talk asks by nature, unless
-        # it names what the FAQ is about ("do glycolic acids help with this")
-        # a long message about what the FAQ covers is not small talk for starting "ok so..."
+        # "makasih kak, ternyata cuma milia biasa": thanks and news, no question in it,
+        # unless it is a long story about what the FAQ covers ("ok so a while ago I
+        # found a bump..."); "ini bot ya? atau orang beneran?": a question small talk asks
+        # by nature, unless it names what the FAQ is about ("do glycolic acids help")
         told = len(analysis.words) > LONG_TELLING and word_score >= SUGGEST_SCORE
         if small and ((not self._asks(text) and not told) or (small.intent.asks and not concepts)):
             return "smalltalk"
